@@ -1,0 +1,231 @@
+"""The ``storyline`` command: parses arguments, calls :class:`Engine`, prints results.
+
+Exit status: 0 when everything went well, 1 when some inputs failed (the rest
+was ingested), 2 for a usage error, 3 when the store or configuration cannot be
+used, 4 when an id asked for does not exist.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import wraps
+from typing import Any, TextIO, TypeVar
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from .config import Config
+from .engine import Engine
+from .errors import ConfigError, InputError, NotFoundError, StoreError
+from .model import Story, format_datetime
+
+F = TypeVar("F", bound=Callable[..., Any])
+EXIT_INPUT, EXIT_STORE, EXIT_NOT_FOUND = 1, 3, 4
+
+
+def handles_errors(command: F) -> F:
+    """Turn storyline's errors into a message on stderr and an exit status."""
+
+    @wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except (StoreError, ConfigError) as error:
+            click.echo(f"error: {error}", err=True)
+            sys.exit(EXIT_STORE)
+        except NotFoundError as error:
+            click.echo(f"error: {error}", err=True)
+            sys.exit(EXIT_NOT_FOUND)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@contextmanager
+def open_engine(ctx: click.Context) -> Iterator[Engine]:
+    options = ctx.obj
+    config = Config.load(options["config"], db=options["db"])
+    with Engine(config=config) as engine:
+        yield engine
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--db",
+    metavar="PATH",
+    envvar="STORYLINE_DB",
+    help="SQLite store to use (default: storyline.db, or $STORYLINE_DB).",
+)
+@click.option(
+    "--config",
+    "config_path",
+    metavar="FILE",
+    type=click.Path(dir_okay=False),
+    help="TOML settings file (default: ./storyline.toml if present, or $STORYLINE_CONFIG).",
+)
+@click.version_option(package_name="storyline")
+@click.pass_context
+def main(ctx: click.Context, db: str | None, config_path: str | None) -> None:
+    """Turn a stream of news articles into events, storylines and stories."""
+    ctx.obj = {"db": db, "config": config_path}
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True, metavar="PATH...")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_context
+@handles_errors
+def ingest(ctx: click.Context, inputs: tuple[str, ...], as_json: bool) -> None:
+    """Ingest text, HTML and JSON Lines files, directories, .gz variants, or - for stdin.
+
+    Bad inputs are reported with their file and line and skipped; the exit status is 1
+    when any input failed.
+    """
+    err = Console(stderr=True)
+
+    def on_error(error: InputError) -> None:
+        err.print(f"[red]error:[/red] {error}", highlight=False, markup=True, soft_wrap=True)
+
+    with open_engine(ctx) as engine:
+        if err.is_terminal and not as_json:
+            with _progress_bar(err) as update:
+                report = engine.ingest(inputs, on_error=on_error, progress=update)
+        else:
+            report = engine.ingest(inputs, on_error=on_error)
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), indent=2))
+    else:
+        click.echo(report.summary())
+    if not report.ok:
+        sys.exit(EXIT_INPUT)
+
+
+@contextmanager
+def _progress_bar(console: Console) -> Iterator[Callable[[int, int | None], None]]:
+    columns = (
+        TextColumn("ingesting"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task("ingest", total=None)
+
+        def update(done: int, total: int | None) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.option("--limit", type=click.IntRange(min=1), help="Show at most this many storylines.")
+@click.pass_context
+@handles_errors
+def stories(ctx: click.Context, as_json: bool, limit: int | None) -> None:
+    """List storylines and their events, newest first."""
+    with open_engine(ctx) as engine:
+        found = engine.stories(limit)
+        events = {story.id: engine.story(story.id) for s in found for story in _events(engine, s)}
+    if as_json:
+        payload = [
+            {**s.to_dict(), "events": [events[e].to_dict() for e in s.events]} for s in found
+        ]
+        click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+        return
+    console = Console()
+    if not found:
+        console.print("No stories yet: run `storyline ingest PATH` first.")
+        return
+    table = Table("id", "storyline / event", "articles", "last published", box=None)
+    for story in found:
+        table.add_row(
+            story.id, f"[bold]{story.title}[/bold]", str(len(story.articles)), _date(story)
+        )
+        for event_id in story.events:
+            event = events[event_id]
+            table.add_row(event.id, f"  {event.title}", str(len(event.articles)), _date(event))
+    console.print(table)
+
+
+def _events(engine: Engine, storyline: Story) -> list[Story]:
+    return [engine.story(event_id) for event_id in storyline.events]
+
+
+def _date(story: Story) -> str:
+    stamp = format_datetime(story.last_published)
+    return stamp[:10] if stamp else "undated"
+
+
+@main.command()
+@click.argument("story_id", metavar="ID")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+@handles_errors
+def show(ctx: click.Context, story_id: str, as_json: bool) -> None:
+    """Show one storyline or event: its title, events and articles."""
+    with open_engine(ctx) as engine:
+        story = engine.story(story_id)
+        articles = list(engine.articles(story.articles))
+        events = [engine.story(e) for e in story.events]
+    if as_json:
+        payload = story.to_dict()
+        payload["articles"] = [
+            {k: v for k, v in a.to_dict().items() if k != "text"} for a in articles
+        ]
+        click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+        return
+    console = Console()
+    console.print(f"[bold]{story.title}[/bold]  ({story.kind} {story.id})", highlight=False)
+    if story.storyline:
+        console.print(f"part of storyline {story.storyline}")
+    for event in events:
+        console.print(f"  event {event.id}: {event.title} ({len(event.articles)} articles)")
+    table = Table("published", "outlet", "title", "id", box=None)
+    for article in articles:
+        stamp = format_datetime(article.published)
+        table.add_row(
+            stamp[:16] if stamp else "undated", article.outlet or "-", article.title, article.id
+        )
+    console.print(table)
+
+
+@main.command()
+@click.argument("article_id", metavar="ARTICLE")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+@handles_errors
+def why(ctx: click.Context, article_id: str, as_json: bool) -> None:
+    """Explain why an article went to its event and storyline."""
+    with open_engine(ctx) as engine:
+        assignments = engine.why(article_id)
+    if as_json:
+        click.echo(json.dumps([a.to_dict() for a in assignments], indent=2))
+        return
+    for assignment in assignments:
+        features = ", ".join(f"{k} {v:.3f}" for k, v in assignment.features.items())
+        click.echo(f"{assignment.kind} {assignment.target}: {assignment.reason}")
+        if features:
+            click.echo(f"  features of the best candidate: {features}")
+
+
+@main.command()
+@click.option("--stories", "stories_only", is_flag=True, help="Export stories, not articles.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.File("w", encoding="utf-8"),
+    default="-",
+    help="File to write (default: stdout).",
+)
+@click.pass_context
+@handles_errors
+def export(ctx: click.Context, stories_only: bool, output: TextIO) -> None:
+    """Write articles (or stories) as JSON Lines."""
+    with open_engine(ctx) as engine:
+        for record in engine.export(stories=stories_only):
+            output.write(json.dumps(record, ensure_ascii=False) + "\n")

@@ -1,0 +1,106 @@
+"""Settings: an object built from defaults, an optional TOML file and the environment.
+
+Nothing is read at import time. ``Config.load()`` layers, lowest first: the
+defaults below, ``storyline.toml`` (or the file named by ``STORYLINE_CONFIG``),
+then ``STORYLINE_*`` environment variables (``STORYLINE_DB``,
+``STORYLINE_EVENT_THRESHOLD``...). Every value is cast to the field's type and a
+value that cannot be cast raises :class:`ConfigError` naming its source.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+
+DEFAULT_DB = "storyline.db"
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    db: str = DEFAULT_DB
+    #: articles written per transaction while ingesting
+    batch_size: int = 64
+    #: a single text or HTML file larger than this is refused (bytes)
+    max_article_bytes: int = 5_000_000
+    #: texts shorter than this many words are not articles
+    min_words: int = 5
+    #: cosine similarity (TF-IDF) above which an article joins an event
+    event_threshold: float = 0.30
+    #: days between an article and an event beyond which they are not compared
+    event_window_days: float = 4.0
+    #: similarity above which an event joins a storyline
+    storyline_threshold: float = 0.18
+    #: days between events beyond which they are not linked into one storyline
+    storyline_window_days: float = 400.0
+    #: salient terms kept per event and storyline profile
+    profile_terms: int = 60
+
+    @classmethod
+    def load(
+        cls,
+        path: str | os.PathLike[str] | None = None,
+        environ: Mapping[str, str] | None = None,
+        **overrides: Any,
+    ) -> Config:
+        """Defaults < config file < environment < explicit overrides (None is ignored)."""
+        env = os.environ if environ is None else environ
+        config = cls()
+        file = path or env.get("STORYLINE_CONFIG")
+        if file is None and Path("storyline.toml").is_file():
+            file = "storyline.toml"
+        if file is not None:
+            config = config.merged(_read_toml(Path(file)), source=str(file))
+        prefix = "STORYLINE_"
+        from_env = {
+            name: env[prefix + name.upper()]
+            for name in cls.field_names()
+            if prefix + name.upper() in env
+        }
+        config = config.merged(from_env, source="environment")
+        return config.merged({k: v for k, v in overrides.items() if v is not None}, "arguments")
+
+    @classmethod
+    def field_names(cls) -> list[str]:
+        return [f.name for f in fields(cls)]
+
+    def merged(self, values: Mapping[str, Any], source: str) -> Config:
+        known = {f.name: f for f in fields(self)}
+        changes: dict[str, Any] = {}
+        for name, raw in values.items():
+            if name not in known:
+                raise ConfigError(f"{source}: unknown setting {name!r}")
+            changes[name] = _cast(raw, known[name].type, f"{source}: {name}")
+        return replace(self, **changes)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read configuration: {error.strerror}") from error
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: invalid TOML: {error}") from error
+    section = data.get("storyline", data)
+    if not isinstance(section, dict):
+        raise ConfigError(f"{path}: [storyline] must be a table")
+    return section
+
+
+def _cast(raw: Any, type_name: Any, where: str) -> Any:
+    target = {"str": str, "int": int, "float": float}.get(str(type_name), str)
+    if target is str:
+        return str(raw)
+    try:
+        value = target(raw)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{where}: expected {target.__name__}, got {raw!r}") from None
+    if value < 0:
+        raise ConfigError(f"{where}: must not be negative, got {raw!r}")
+    return value

@@ -1,0 +1,245 @@
+"""The engine: the one public entry point every interface calls.
+
+    engine = Engine("news.db")
+    report = engine.ingest(["articles.jsonl", "pages/"])
+    for story in engine.stories():
+        print(story.title, len(story.articles))
+
+Ingest reads inputs, extracts articles, runs the stateless stages on each batch,
+then, inside one transaction per batch, places each new article in an event and
+a storyline and writes it. A batch that fails leaves nothing behind, and
+re-running the same inputs completes what is missing.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from .cluster import Clusterer
+from .config import Config
+from .errors import ExtractionError, InputError
+from .extract import Extracted, extract
+from .model import Article, Assignment, Story
+from .pipeline import Pipeline, Stage
+from .sources import InputReader
+from .store import Store
+from .text import short_hash, text_hash
+
+Progress = Callable[[int, int | None], None]
+
+
+@dataclass(slots=True)
+class IngestReport:
+    """What one ingest did; ``ok`` is False when any input failed."""
+
+    read: int = 0
+    new: int = 0
+    known: int = 0
+    failed: int = 0
+    errors: list[InputError] = field(default_factory=list)
+    events: set[str] = field(default_factory=set)
+    storylines: set[str] = field(default_factory=set)
+
+    @property
+    def ok(self) -> bool:
+        return self.failed == 0
+
+    def summary(self) -> str:
+        return (
+            f"read {self.read}, new {self.new}, already known {self.known}, "
+            f"failed {self.failed}; events touched {len(self.events)}, "
+            f"storylines touched {len(self.storylines)}"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "read": self.read,
+            "new": self.new,
+            "known": self.known,
+            "failed": self.failed,
+            "errors": [str(error) for error in self.errors],
+            "events": sorted(self.events),
+            "storylines": sorted(self.storylines),
+        }
+
+
+class Engine:
+    """Ingest articles into a store and read stories back out."""
+
+    def __init__(
+        self,
+        db: str | os.PathLike[str] | None = None,
+        *,
+        config: Config | None = None,
+        stages: Iterable[Stage] = (),
+    ) -> None:
+        self.config = config or Config.load()
+        self.store = Store(os.fspath(db) if db is not None else self.config.db)
+        self.pipeline = Pipeline(list(stages))
+        self._clusterer: Clusterer | None = None
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- writing ------------------------------------------------------------------
+
+    def ingest(
+        self,
+        inputs: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+        *,
+        on_error: Callable[[InputError], None] | None = None,
+        progress: Progress | None = None,
+    ) -> IngestReport:
+        """Ingest files, directories (recursively) and ``-`` (stdin)."""
+        if isinstance(inputs, str | os.PathLike):
+            inputs = [inputs]
+        reader = InputReader(inputs, self.config.max_article_bytes)
+        total = reader.total_bytes if progress else None
+        report = IngestReport()
+
+        def failed(error: InputError) -> None:
+            report.failed += 1
+            report.errors.append(error)
+            if on_error is not None:
+                on_error(error)
+
+        def extracted() -> Iterator[Extracted]:
+            for item in reader:
+                report.read += 1
+                if progress is not None:
+                    progress(reader.bytes_read, total)
+                if isinstance(item, InputError):
+                    failed(item)
+                    continue
+                try:
+                    yield extract(item, self.config.min_words)
+                except InputError as error:
+                    failed(error)
+
+        self._ingest_extracted(extracted(), report, failed)
+        if progress is not None:
+            progress(reader.bytes_read, total)
+        return report
+
+    def add(self, articles: Iterable[Article]) -> IngestReport:
+        """Ingest articles built in Python (identity: URL, else text hash)."""
+        report = IngestReport()
+
+        def failed(error: InputError) -> None:
+            report.failed += 1
+            report.errors.append(error)
+
+        def extracted() -> Iterator[Extracted]:
+            for article in articles:
+                report.read += 1
+                digest = text_hash(article.text)
+                identity = f"url:{article.url}" if article.url else f"text:{digest}"
+                article.id = article.id or "a" + short_hash(identity, 15)
+                yield Extracted(article, identity, digest)
+
+        self._ingest_extracted(extracted(), report, failed)
+        return report
+
+    def _ingest_extracted(
+        self,
+        items: Iterable[Extracted],
+        report: IngestReport,
+        failed: Callable[[InputError], None],
+    ) -> None:
+        batch: list[Extracted] = []
+        for item in items:
+            batch.append(item)
+            if len(batch) >= self.config.batch_size:
+                self._write_batch(batch, report, failed)
+                batch = []
+        if batch:
+            self._write_batch(batch, report, failed)
+
+    def _write_batch(
+        self,
+        batch: list[Extracted],
+        report: IngestReport,
+        failed: Callable[[InputError], None],
+    ) -> None:
+        known = self.store.known_identities(item.identity for item in batch)
+        fresh: list[Extracted] = []
+        identities: set[str] = set()
+        ids: set[str] = set()
+        for item in batch:
+            if item.identity in known or item.identity in identities:
+                report.known += 1
+                continue
+            article_id = item.article.id
+            if article_id in ids or self.store.has_article_id(article_id):
+                origin = item.article.path or item.article.url or article_id
+                failed(ExtractionError(origin, f"id {article_id!r} is used by another article"))
+                continue
+            identities.add(item.identity)
+            ids.add(article_id)
+            fresh.append(item)
+        if not fresh:
+            return
+        enriched = self.pipeline.pipe([item.article for item in fresh], self.config.batch_size)
+        for item, article in zip(fresh, enriched, strict=True):
+            item.article = article
+        clusterer = self.clusterer
+        try:
+            with self.store.atomic():
+                for item in fresh:
+                    clusterer(item.article)
+                    self.store.insert_article(item.article, item.identity, item.text_hash)
+                self.store.save_cluster_changes(clusterer.state)
+        except BaseException:
+            self._clusterer = None  # its memory is ahead of the rolled-back store
+            raise
+        report.new += len(fresh)
+        report.events.update(item.article.event for item in fresh if item.article.event)
+        report.storylines.update(item.article.storyline for item in fresh if item.article.storyline)
+
+    @property
+    def clusterer(self) -> Clusterer:
+        if self._clusterer is None:
+            self._clusterer = Clusterer(self.config, self.store.load_cluster_state())
+        return self._clusterer
+
+    # -- reading ------------------------------------------------------------------
+
+    def stories(self, limit: int | None = None) -> list[Story]:
+        """Storylines, newest first; each lists its events."""
+        return self.store.stories("storyline", limit)
+
+    def events(self, limit: int | None = None) -> list[Story]:
+        return self.store.stories("event", limit)
+
+    def story(self, story_id: str) -> Story:
+        """One event or storyline by id."""
+        return self.store.story(story_id)
+
+    def article(self, article_id: str) -> Article:
+        return self.store.article(article_id)
+
+    def articles(self, ids: list[str] | None = None) -> Iterator[Article]:
+        return self.store.articles(ids)
+
+    def why(self, article_id: str) -> list[Assignment]:
+        """The logged reasons an article went to its event and storyline."""
+        self.store.article(article_id)
+        return self.store.assignments(article_id)
+
+    def export(self, stories: bool = False) -> Iterator[dict[str, Any]]:
+        """Articles (or, with ``stories``, storylines then events) as export-schema dicts."""
+        if not stories:
+            for article in self.store.articles():
+                yield article.to_dict()
+            return
+        for story in self.store.stories("storyline") + self.store.stories("event"):
+            yield story.to_dict()

@@ -1,0 +1,218 @@
+"""The data model every stage shares.
+
+An :class:`Article` travels through the pipeline and each stage fills in its
+part: extraction sets the text and metadata, dedup sets ``copy_of``, the NLP
+stages add entities, quotes, times and facts, clustering sets ``event`` and
+``storyline``. Everything round-trips through plain dicts (``to_dict`` /
+``from_dict``) so that JSON Lines exports and Spark partitions carry the same
+shape. Character offsets (``start``, ``end``) always index ``Article.text``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from datetime import UTC, datetime
+from typing import Any, Self
+
+
+def parse_datetime(value: str | None) -> datetime | None:
+    """Parse an ISO 8601 timestamp, treating a naive one as UTC."""
+    if not value:
+        return None
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def format_datetime(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+class Record:
+    """Mixin for the small annotation records: dict round-trip by field name."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)  # type: ignore[call-overload, no-any-return]
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Self:
+        names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+
+@dataclass(slots=True)
+class Entity(Record):
+    """A named-entity mention, with the canonical name its alias resolves to."""
+
+    text: str
+    label: str
+    start: int
+    end: int
+    canonical: str
+
+
+@dataclass(slots=True)
+class Quote(Record):
+    """A direct quote and who said it (a canonical name or a descriptor)."""
+
+    text: str
+    start: int
+    end: int
+    speaker: str | None = None
+    speaker_start: int | None = None
+    speaker_end: int | None = None
+    cue: str | None = None
+
+
+@dataclass(slots=True)
+class TimeExpr(Record):
+    """A temporal expression normalised as TIMEX3 does (value plus granularity)."""
+
+    text: str
+    start: int
+    end: int
+    type: str
+    value: str
+    granularity: str
+
+
+@dataclass(slots=True)
+class Fact(Record):
+    """(entity, attribute, value, as-of date) with the span that states it."""
+
+    entity: str
+    attribute: str
+    value: str
+    start: int
+    end: int
+    as_of: str | None = None
+    unit: str | None = None
+    qualifier: str | None = None
+
+
+@dataclass(slots=True)
+class CopyLink(Record):
+    """This article is a copy of ``original``: how, and how similar."""
+
+    original: str
+    kind: str
+    similarity: float
+
+
+@dataclass(slots=True)
+class Article:
+    """One news article and everything the stages learn about it."""
+
+    id: str
+    text: str
+    title: str = ""
+    url: str | None = None
+    path: str | None = None
+    outlet: str | None = None
+    author: str | None = None
+    published: datetime | None = None
+    language: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    event: str | None = None
+    storyline: str | None = None
+    copy_of: CopyLink | None = None
+    entities: list[Entity] = field(default_factory=list)
+    quotes: list[Quote] = field(default_factory=list)
+    times: list[TimeExpr] = field(default_factory=list)
+    facts: list[Fact] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The export schema for one article (stable: later fields are only added)."""
+        return {
+            "id": self.id,
+            "url": self.url,
+            "path": self.path,
+            "outlet": self.outlet,
+            "title": self.title,
+            "author": self.author,
+            "published": format_datetime(self.published),
+            "language": self.language,
+            "event": self.event,
+            "storyline": self.storyline,
+            "copy_of": self.copy_of.to_dict() if self.copy_of else None,
+            "entities": [e.to_dict() for e in self.entities],
+            "quotes": [q.to_dict() for q in self.quotes],
+            "times": [t.to_dict() for t in self.times],
+            "facts": [f.to_dict() for f in self.facts],
+            "metadata": self.metadata,
+            "text": self.text,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Article:
+        copy = data.get("copy_of")
+        return cls(
+            id=data["id"],
+            text=data.get("text", ""),
+            title=data.get("title") or "",
+            url=data.get("url"),
+            path=data.get("path"),
+            outlet=data.get("outlet"),
+            author=data.get("author"),
+            published=parse_datetime(data.get("published")),
+            language=data.get("language"),
+            metadata=dict(data.get("metadata") or {}),
+            event=data.get("event"),
+            storyline=data.get("storyline"),
+            copy_of=CopyLink.from_dict(copy) if copy else None,
+            entities=[Entity.from_dict(e) for e in data.get("entities", [])],
+            quotes=[Quote.from_dict(q) for q in data.get("quotes", [])],
+            times=[TimeExpr.from_dict(t) for t in data.get("times", [])],
+            facts=[Fact.from_dict(f) for f in data.get("facts", [])],
+        )
+
+
+@dataclass(slots=True)
+class Assignment(Record):
+    """Why an article went where it did: the log behind every event and storyline id."""
+
+    article: str
+    kind: str  # "event" or "storyline"
+    target: str
+    created: bool
+    score: float
+    runner_up: str | None = None
+    runner_up_score: float | None = None
+    features: dict[str, float] = field(default_factory=dict)
+    reason: str = ""
+
+
+@dataclass(slots=True)
+class Story:
+    """An event (one happening) or a storyline (one subject over time), as users see it."""
+
+    id: str
+    kind: str  # "event" or "storyline"
+    title: str
+    articles: list[str]
+    first_published: datetime | None = None
+    last_published: datetime | None = None
+    events: list[str] = field(default_factory=list)
+    storyline: str | None = None
+    summary: list[dict[str, Any]] = field(default_factory=list)
+    timeline: list[dict[str, Any]] = field(default_factory=list)
+    contradictions: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "id": self.id,
+            "kind": self.kind,
+            "title": self.title,
+            "articles": self.articles,
+            "first_published": format_datetime(self.first_published),
+            "last_published": format_datetime(self.last_published),
+        }
+        if self.kind == "storyline":
+            data["events"] = self.events
+        else:
+            data["storyline"] = self.storyline
+        data["summary"] = self.summary
+        data["timeline"] = self.timeline
+        data["contradictions"] = self.contradictions
+        return data

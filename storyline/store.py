@@ -1,0 +1,406 @@
+"""The store: one SQLite file, one class, one writer.
+
+Every write happens inside :meth:`Store.atomic`, which commits on success and
+rolls back on any exception, Ctrl-C included, so the file never holds half an
+article or half a batch. Nested ``atomic()`` blocks become savepoints. The
+schema is a list of migrations applied in order on open and recorded in the
+``migrations`` table; a file from a newer storyline is refused, never guessed at.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from .cluster import ClusterState, Profile
+from .errors import NotFoundError, StoreError
+from .model import Article, Assignment, Story, format_datetime, parse_datetime
+
+#: a migration is an SQL script; it runs in one transaction together with its record
+Migration = str
+
+_ANNOTATIONS = ("entities", "quotes", "times", "facts")
+
+
+INITIAL_SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE articles (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    identity TEXT NOT NULL UNIQUE,
+    text_hash TEXT NOT NULL,
+    url TEXT,
+    path TEXT,
+    outlet TEXT,
+    author TEXT,
+    title TEXT NOT NULL,
+    text TEXT NOT NULL,
+    published TEXT,
+    language TEXT,
+    event TEXT,
+    storyline TEXT,
+    copy_of TEXT,
+    annotations TEXT NOT NULL DEFAULT '{}',
+    metadata TEXT NOT NULL DEFAULT '{}',
+    ingested_at TEXT NOT NULL
+);
+CREATE INDEX articles_text_hash ON articles (text_hash);
+CREATE INDEX articles_event ON articles (event);
+CREATE INDEX articles_storyline ON articles (storyline);
+CREATE INDEX articles_published ON articles (published);
+CREATE TABLE clusters (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('event', 'storyline')),
+    seq INTEGER NOT NULL,
+    title TEXT NOT NULL,
+    storyline TEXT,
+    size INTEGER NOT NULL,
+    first_published TEXT,
+    last_published TEXT,
+    terms TEXT NOT NULL,
+    names TEXT NOT NULL
+);
+CREATE INDEX clusters_kind ON clusters (kind, last_published);
+CREATE TABLE term_stats (term TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE assignments (
+    seq INTEGER PRIMARY KEY,
+    article TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    target TEXT NOT NULL,
+    created INTEGER NOT NULL,
+    score REAL NOT NULL,
+    runner_up TEXT,
+    runner_up_score REAL,
+    features TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    at TEXT NOT NULL
+);
+CREATE INDEX assignments_article ON assignments (article);
+"""
+
+
+#: (version, name, migration), applied in order; append only, never edit a released one
+MIGRATIONS: Sequence[tuple[int, str, Migration]] = ((1, "initial schema", INITIAL_SCHEMA),)
+
+
+def default_db_path() -> str:
+    return os.environ.get("STORYLINE_DB") or "storyline.db"
+
+
+class Store:
+    """SQLite-backed storage for articles, clusters and the assignment log."""
+
+    def __init__(self, path: str | os.PathLike[str] = ":memory:") -> None:
+        self.path = os.fspath(path)
+        self._depth = 0
+        if self.path != ":memory:":
+            parent = Path(self.path).parent
+            if not parent.is_dir():
+                raise StoreError(f"{self.path}: folder {parent} does not exist")
+        try:
+            self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            self.db.row_factory = sqlite3.Row
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            self.migrate()
+        except sqlite3.DatabaseError as error:
+            raise StoreError(f"{self.path}: not a storyline database ({error})") from error
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- transactions and schema ------------------------------------------------
+
+    @contextmanager
+    def atomic(self) -> Iterator[sqlite3.Connection]:
+        """A transaction (a savepoint when nested) that is rolled back on any exception."""
+        depth = self._depth
+        name = f"sp{depth}"
+        self.db.execute("BEGIN IMMEDIATE" if depth == 0 else f"SAVEPOINT {name}")
+        self._depth = depth + 1
+        try:
+            yield self.db
+        except BaseException:
+            self._depth = depth
+            if depth == 0:
+                self.db.execute("ROLLBACK")
+            else:
+                self.db.execute(f"ROLLBACK TO {name}")
+                self.db.execute(f"RELEASE {name}")
+            raise
+        self._depth = depth
+        self.db.execute("COMMIT" if depth == 0 else f"RELEASE {name}")
+
+    @property
+    def schema_version(self) -> int:
+        row = self.db.execute("SELECT max(version) FROM migrations").fetchone()
+        return int(row[0] or 0)
+
+    def migrate(self) -> list[int]:
+        """Apply pending migrations in order, each in its own transaction."""
+        self.db.execute(
+            "CREATE TABLE IF NOT EXISTS migrations "
+            "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+        )
+        current = self.schema_version
+        known = max(version for version, _, _ in MIGRATIONS)
+        if current > known:
+            raise StoreError(
+                f"{self.path}: written by a newer storyline (schema {current} > {known})"
+            )
+        applied = []
+        for version, name, migration in MIGRATIONS:
+            if version <= current:
+                continue
+            values = f"{version}, {_sql_text(name)}, {_sql_text(_now())}"
+            record = f"INSERT INTO migrations VALUES ({values});"
+            try:
+                # executescript commits whatever is pending first, so the transaction
+                # has to live inside the script itself
+                self.db.executescript(f"BEGIN IMMEDIATE;\n{migration}\n{record}\nCOMMIT;")
+            except BaseException:
+                if self.db.in_transaction:
+                    self.db.execute("ROLLBACK")
+                raise
+            applied.append(version)
+        return applied
+
+    # -- articles -----------------------------------------------------------------
+
+    def known_identities(self, identities: Iterable[str]) -> set[str]:
+        wanted = list(identities)
+        found: set[str] = set()
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self.db.execute(
+                f"SELECT identity FROM articles WHERE identity IN ({marks})", chunk
+            )
+            found.update(row[0] for row in rows)
+        return found
+
+    def has_article_id(self, article_id: str) -> bool:
+        row = self.db.execute("SELECT 1 FROM articles WHERE id = ?", (article_id,)).fetchone()
+        return row is not None
+
+    def insert_article(self, article: Article, identity: str, text_hash: str) -> None:
+        annotations = {name: [x.to_dict() for x in getattr(article, name)] for name in _ANNOTATIONS}
+        self.db.execute(
+            """INSERT INTO articles (id, identity, text_hash, url, path, outlet, author, title,
+               text, published, language, event, storyline, copy_of, annotations, metadata,
+               ingested_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            (
+                article.id,
+                identity,
+                text_hash,
+                article.url,
+                article.path,
+                article.outlet,
+                article.author,
+                article.title,
+                article.text,
+                format_datetime(article.published),
+                article.language,
+                article.event,
+                article.storyline,
+                json.dumps(article.copy_of.to_dict()) if article.copy_of else None,
+                json.dumps(annotations, ensure_ascii=False),
+                json.dumps(article.metadata, ensure_ascii=False, default=str),
+                _now(),
+            ),
+        )
+
+    def article(self, article_id: str) -> Article:
+        row = self.db.execute("SELECT * FROM articles WHERE id = ?", (article_id,)).fetchone()
+        if row is None:
+            raise NotFoundError(f"no article with id {article_id!r}")
+        return _article_from_row(row)
+
+    def articles(self, ids: Sequence[str] | None = None) -> Iterator[Article]:
+        """Articles in ingest order (all of them, or those with the given ids)."""
+        if ids is None:
+            for row in self.db.execute("SELECT * FROM articles ORDER BY seq"):
+                yield _article_from_row(row)
+            return
+        for start in range(0, len(ids), 500):
+            chunk = list(ids[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            query = f"SELECT * FROM articles WHERE id IN ({marks}) ORDER BY seq"
+            for row in self.db.execute(query, chunk):
+                yield _article_from_row(row)
+
+    def count_articles(self) -> int:
+        return int(self.db.execute("SELECT count(*) FROM articles").fetchone()[0])
+
+    # -- clustering state ---------------------------------------------------------
+
+    def load_cluster_state(self) -> ClusterState:
+        df = Counter({row[0]: row[1] for row in self.db.execute("SELECT * FROM term_stats")})
+        profiles = [_profile_from_row(row) for row in self.db.execute("SELECT * FROM clusters")]
+        return ClusterState.from_profiles(self.count_articles(), df, profiles)
+
+    def save_cluster_changes(self, state: ClusterState) -> None:
+        profiles, df_delta, assignments = state.drain()
+        self.db.executemany(
+            """INSERT INTO term_stats (term, df) VALUES (?, ?)
+               ON CONFLICT (term) DO UPDATE SET df = df + excluded.df""",
+            sorted(df_delta.items()),
+        )
+        self.db.executemany(
+            """INSERT OR REPLACE INTO clusters (id, kind, seq, title, storyline, size,
+               first_published, last_published, terms, names)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            [
+                (
+                    p.id,
+                    p.kind,
+                    p.seq,
+                    p.title,
+                    p.storyline,
+                    p.size,
+                    format_datetime(p.first),
+                    format_datetime(p.last),
+                    json.dumps(p.terms),
+                    json.dumps(p.names),
+                )
+                for p in profiles
+            ],
+        )
+        now = _now()
+        self.db.executemany(
+            """INSERT INTO assignments (article, kind, target, created, score, runner_up,
+               runner_up_score, features, reason, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            [
+                (
+                    a.article,
+                    a.kind,
+                    a.target,
+                    int(a.created),
+                    a.score,
+                    a.runner_up,
+                    a.runner_up_score,
+                    json.dumps(a.features),
+                    a.reason,
+                    now,
+                )
+                for a in assignments
+            ],
+        )
+
+    def assignments(self, article_id: str) -> list[Assignment]:
+        rows = self.db.execute(
+            "SELECT * FROM assignments WHERE article = ? ORDER BY seq", (article_id,)
+        )
+        return [
+            Assignment(
+                article=row["article"],
+                kind=row["kind"],
+                target=row["target"],
+                created=bool(row["created"]),
+                score=row["score"],
+                runner_up=row["runner_up"],
+                runner_up_score=row["runner_up_score"],
+                features=json.loads(row["features"]),
+                reason=row["reason"],
+            )
+            for row in rows
+        ]
+
+    # -- stories ------------------------------------------------------------------
+
+    def stories(self, kind: str | None = None, limit: int | None = None) -> list[Story]:
+        """Events and storylines, newest first (undated ones after, latest created first)."""
+        where = "WHERE kind = ?" if kind else ""
+        params: list[Any] = [kind] if kind else []
+        query = (
+            f"SELECT * FROM clusters {where} "
+            "ORDER BY last_published IS NULL, last_published DESC, seq DESC"
+        )
+        if limit is not None:
+            query += " LIMIT ?"
+            params.append(limit)
+        rows = self.db.execute(query, params).fetchall()
+        return [self._story_from_row(row) for row in rows]
+
+    def story(self, story_id: str) -> Story:
+        row = self.db.execute("SELECT * FROM clusters WHERE id = ?", (story_id,)).fetchone()
+        if row is None:
+            raise NotFoundError(f"no event or storyline with id {story_id!r}")
+        return self._story_from_row(row)
+
+    def _story_from_row(self, row: sqlite3.Row) -> Story:
+        column = "event" if row["kind"] == "event" else "storyline"
+        articles = [
+            r[0]
+            for r in self.db.execute(
+                f"SELECT id FROM articles WHERE {column} = ? "
+                "ORDER BY published IS NULL, published, seq",
+                (row["id"],),
+            )
+        ]
+        events = []
+        if row["kind"] == "storyline":
+            events = [
+                r[0]
+                for r in self.db.execute(
+                    "SELECT id FROM clusters WHERE kind = 'event' AND storyline = ? "
+                    "ORDER BY first_published IS NULL, first_published, seq",
+                    (row["id"],),
+                )
+            ]
+        return Story(
+            id=row["id"],
+            kind=row["kind"],
+            title=row["title"],
+            articles=articles,
+            first_published=parse_datetime(row["first_published"]),
+            last_published=parse_datetime(row["last_published"]),
+            events=events,
+            storyline=row["storyline"],
+        )
+
+
+def _sql_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _article_from_row(row: sqlite3.Row) -> Article:
+    annotations = json.loads(row["annotations"])
+    data = {key: row[key] for key in row.keys()}  # noqa: SIM118 - sqlite3.Row is not a Mapping
+    data.update(annotations)
+    data["metadata"] = json.loads(row["metadata"])
+    data["copy_of"] = json.loads(row["copy_of"]) if row["copy_of"] else None
+    return Article.from_dict(data)
+
+
+def _profile_from_row(row: sqlite3.Row) -> Profile:
+    return Profile(
+        id=row["id"],
+        kind=row["kind"],
+        title=row["title"],
+        seq=row["seq"],
+        terms=json.loads(row["terms"]),
+        names=json.loads(row["names"]),
+        size=row["size"],
+        first=parse_datetime(row["first_published"]),
+        last=parse_datetime(row["last_published"]),
+        storyline=row["storyline"],
+    )
