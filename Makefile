@@ -1,0 +1,60 @@
+# The two commands a newcomer needs:
+#   make demo   install storyline into .venv, ingest the example corpus, print its stories
+#   make test   install what the tests need, then run linters, type checks and every test
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+DEMO_DB ?= demo.db
+PIP_VERSION := 26.3
+STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
+
+.PHONY: demo install install-test system-test-deps test lint typecheck bench lock clean
+
+demo: install
+	$(BIN)/storyline --db $(DEMO_DB) ingest storyline/data/example.jsonl
+	$(BIN)/storyline --db $(DEMO_DB) stories
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q pip==$(PIP_VERSION)
+	$(BIN)/python -m pip install -q -c requirements.lock -e .
+	touch $@
+
+install-test: $(TEST_STAMP)
+
+$(TEST_STAMP): $(STAMP) system-test-deps
+	$(BIN)/python -m pip install -q -c requirements.lock -e ".[test]"
+	touch $@
+
+# Debian packages the tests need (none beyond Python yet; browsers come with the web app).
+system-test-deps:
+	@true
+
+lint: install-test
+	$(BIN)/ruff check storyline tests bench
+	$(BIN)/ruff format --check storyline tests bench
+
+typecheck: install-test
+	$(BIN)/mypy
+
+test: lint typecheck
+	$(BIN)/python -m pytest -q
+
+bench: install-test
+	@echo "no benchmarks yet"
+
+# Re-pin every dependency from a fresh environment (run after changing pyproject.toml).
+lock:
+	rm -rf .lock-venv
+	$(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install -q pip==$(PIP_VERSION)
+	.lock-venv/bin/python -m pip install -q -e ".[test]"
+	.lock-venv/bin/python -m pip freeze --exclude-editable | grep -v '^-e' > requirements.lock
+	rm -rf .lock-venv
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache .mypy_cache .ruff_cache $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
