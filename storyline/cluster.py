@@ -14,8 +14,8 @@ Every decision is logged as an :class:`Assignment` with its scores.
 from __future__ import annotations
 
 import math
-from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections import Counter, OrderedDict, defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import ClassVar
@@ -64,54 +64,94 @@ class Profile:
         return abs((when - edge).total_seconds()) / 86400
 
 
+Loader = Callable[[str], "Profile | None"]
+
+
 @dataclass(slots=True)
 class ClusterState:
-    """Everything online clustering needs between articles; the store persists it."""
+    """Everything online clustering needs between articles; the store persists it.
+
+    Only the ``capacity`` most recently active events and storylines are kept in
+    memory for matching; older ones stay in the store, where ``loader`` finds them
+    when an article joins an event whose storyline went quiet. Memory is therefore
+    bounded by the active set, not by the size of the store.
+    """
 
     doc_count: int = 0
     df: Counter[str] = field(default_factory=Counter)
-    events: dict[str, Profile] = field(default_factory=dict)
-    storylines: dict[str, Profile] = field(default_factory=dict)
+    capacity: int = 20_000
+    loader: Loader | None = None
+    events: OrderedDict[str, Profile] = field(default_factory=OrderedDict)
+    storylines: OrderedDict[str, Profile] = field(default_factory=OrderedDict)
     seq: int = 0
     event_index: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     storyline_index: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
-    changed: set[str] = field(default_factory=set)
+    changed: dict[str, Profile] = field(default_factory=dict)
     df_delta: Counter[str] = field(default_factory=Counter)
     assignments: list[Assignment] = field(default_factory=list)
 
     @classmethod
     def from_profiles(
-        cls, doc_count: int, df: Counter[str], profiles: Iterable[Profile]
+        cls,
+        doc_count: int,
+        df: Counter[str],
+        profiles: Iterable[Profile],
+        seq: int,
+        capacity: int = 20_000,
+        loader: Loader | None = None,
     ) -> ClusterState:
-        state = cls(doc_count=doc_count, df=df)
+        """State from the store's most recently active profiles, oldest first."""
+        state = cls(doc_count=doc_count, df=df, capacity=capacity, loader=loader, seq=seq)
         for profile in profiles:
             state.add(profile)
-            state.seq = max(state.seq, profile.seq)
         state.changed.clear()
         return state
 
     def add(self, profile: Profile) -> None:
-        table, _ = self._tables(profile.kind)
+        """Remember a new or updated profile as the most recently active of its kind."""
+        table, index = self._tables(profile.kind)
         table[profile.id] = profile
-        self.index(profile)
-
-    def index(self, profile: Profile) -> None:
-        _, index = self._tables(profile.kind)
+        table.move_to_end(profile.id)
         for key in list(profile.terms)[:LOOKUP_TERMS] + [f"@{n}" for n in profile.names]:
             index[key].add(profile.id)
-        self.changed.add(profile.id)
+        self.changed[profile.id] = profile
 
-    def _tables(self, kind: str) -> tuple[dict[str, Profile], dict[str, set[str]]]:
+    def storyline(self, storyline_id: str) -> Profile:
+        profile = self.storylines.get(storyline_id)
+        if profile is None and self.loader is not None:
+            profile = self.loader(storyline_id)
+        if profile is None:
+            raise KeyError(f"storyline {storyline_id} is neither active nor stored")
+        return profile
+
+    def _tables(self, kind: str) -> tuple[OrderedDict[str, Profile], dict[str, set[str]]]:
         if kind == "event":
             return self.events, self.event_index
         return self.storylines, self.storyline_index
 
     def drain(self) -> tuple[list[Profile], Counter[str], list[Assignment]]:
-        """What changed since the last drain, for the store to write."""
-        profiles = [self.events.get(i) or self.storylines[i] for i in sorted(self.changed)]
+        """What changed since the last drain, for the store to write; then forget the oldest."""
+        profiles = [self.changed[key] for key in sorted(self.changed)]
         delta, assignments = self.df_delta, self.assignments
-        self.changed, self.df_delta, self.assignments = set(), Counter(), []
+        self.changed, self.df_delta, self.assignments = {}, Counter(), []
+        for kind in ("event", "storyline"):
+            self._evict(kind)
         return profiles, delta, assignments
+
+    def _evict(self, kind: str) -> None:
+        table, index = self._tables(kind)
+        while len(table) > self.capacity:
+            table.popitem(last=False)
+        # the index only ever grows between evictions; rebuild it once it is mostly stale
+        if sum(len(ids) for ids in index.values()) > 4 * LOOKUP_TERMS * max(len(table), 64):
+            index.clear()
+            for profile in table.values():
+                for key in list(profile.terms)[:LOOKUP_TERMS] + [f"@{n}" for n in profile.names]:
+                    index[key].add(profile.id)
+
+    def active(self, kind: str, ids: Iterable[str]) -> list[Profile]:
+        table, _ = self._tables(kind)
+        return [table[i] for i in ids if i in table]
 
 
 @dataclass(slots=True)
@@ -159,10 +199,8 @@ class Clusterer(BaseStage):
 
     def _place_in_event(self, article: Article, terms: Vector, names: Vector) -> Profile:
         state, config = self.state, self.config
-        candidates = _candidates(state.event_index, terms, names)
         matches = []
-        for event_id in candidates:
-            event = state.events[event_id]
+        for event in state.active("event", _candidates(state.event_index, terms, names)):
             gap = event.gap_days(article.published)
             if gap is not None and gap > config.event_window_days:
                 continue
@@ -173,7 +211,7 @@ class Clusterer(BaseStage):
             features = {"text": text, "names": name}
             if gap is not None:
                 features["gap_days"] = gap
-            matches.append(Match(event_id, score, features))
+            matches.append(Match(event.id, score, features))
         best, runner_up = _best_two(matches)
         joins = best is not None and best.score >= config.event_threshold
         if best is not None and joins:
@@ -198,9 +236,9 @@ class Clusterer(BaseStage):
     ) -> None:
         state, config = self.state, self.config
         if event.storyline is not None:
-            storyline = state.storylines[event.storyline]
+            storyline = state.storyline(event.storyline)
             storyline.absorb(terms, names, article.published, config.profile_terms)
-            state.index(storyline)
+            state.add(storyline)
             state.assignments.append(
                 Assignment(
                     article=article.id,
@@ -213,8 +251,8 @@ class Clusterer(BaseStage):
             )
             return
         matches = []
-        for storyline_id in _candidates(state.storyline_index, terms, names):
-            storyline = state.storylines[storyline_id]
+        candidates = _candidates(state.storyline_index, terms, names)
+        for storyline in state.active("storyline", candidates):
             gap = storyline.gap_days(article.published)
             if gap is not None and gap > config.storyline_window_days:
                 continue
@@ -223,10 +261,10 @@ class Clusterer(BaseStage):
             features = {"text": text, "names": name}
             if gap is not None:
                 features["gap_days"] = gap
-            matches.append(Match(storyline_id, 0.5 * text + 0.5 * name, features))
+            matches.append(Match(storyline.id, 0.5 * text + 0.5 * name, features))
         best, runner_up = _best_two(matches)
         if best is not None and best.score >= config.storyline_threshold:
-            storyline = state.storylines[best.target]
+            storyline = state.storyline(best.target)
         else:
             state.seq += 1
             storyline = Profile(

@@ -40,6 +40,8 @@ class Config:
     storyline_window_days: float = 400.0
     #: salient terms kept per event and storyline profile
     profile_terms: int = 60
+    #: events (and storylines) kept in memory for matching; older ones stay in the store
+    active_clusters: int = 20_000
 
     @classmethod
     def load(

@@ -208,7 +208,8 @@ class Engine:
     @property
     def clusterer(self) -> Clusterer:
         if self._clusterer is None:
-            self._clusterer = Clusterer(self.config, self.store.load_cluster_state())
+            state = self.store.load_cluster_state(self.config.active_clusters)
+            self._clusterer = Clusterer(self.config, state)
         return self._clusterer
 
     # -- reading ------------------------------------------------------------------

@@ -248,10 +248,28 @@ class Store:
 
     # -- clustering state ---------------------------------------------------------
 
-    def load_cluster_state(self) -> ClusterState:
+    def load_cluster_state(self, capacity: int) -> ClusterState:
+        """Term statistics and the ``capacity`` most recently written events and storylines.
+
+        Profiles are rewritten with INSERT OR REPLACE, which gives the row a new rowid,
+        so rowid order is the order of last activity.
+        """
         df = Counter({row[0]: row[1] for row in self.db.execute("SELECT * FROM term_stats")})
-        profiles = [_profile_from_row(row) for row in self.db.execute("SELECT * FROM clusters")]
-        return ClusterState.from_profiles(self.count_articles(), df, profiles)
+        profiles: list[Profile] = []
+        for kind in ("event", "storyline"):
+            rows = self.db.execute(
+                "SELECT * FROM clusters WHERE kind = ? ORDER BY rowid DESC LIMIT ?",
+                (kind, capacity),
+            ).fetchall()
+            profiles.extend(_profile_from_row(row) for row in reversed(rows))
+        seq = self.db.execute("SELECT coalesce(max(seq), 0) FROM clusters").fetchone()[0]
+        return ClusterState.from_profiles(
+            self.count_articles(), df, profiles, seq, capacity, loader=self.load_profile
+        )
+
+    def load_profile(self, cluster_id: str) -> Profile | None:
+        row = self.db.execute("SELECT * FROM clusters WHERE id = ?", (cluster_id,)).fetchone()
+        return _profile_from_row(row) if row else None
 
     def save_cluster_changes(self, state: ClusterState) -> None:
         profiles, df_delta, assignments = state.drain()
