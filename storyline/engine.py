@@ -23,7 +23,7 @@ from .config import Config
 from .errors import ExtractionError, InputError
 from .extract import Extracted, extract
 from .model import Article, Assignment, Story
-from .pipeline import Pipeline, Stage
+from .pipeline import Pipeline, Stage, default_stages
 from .sources import InputReader
 from .store import Store
 from .text import short_hash, text_hash
@@ -74,11 +74,12 @@ class Engine:
         db: str | os.PathLike[str] | None = None,
         *,
         config: Config | None = None,
-        stages: Iterable[Stage] = (),
+        stages: Iterable[Stage] | None = None,
     ) -> None:
         self.config = config or Config.load()
         self.store = Store(os.fspath(db) if db is not None else self.config.db)
-        self.pipeline = Pipeline(list(stages))
+        chosen = default_stages(self.config) if stages is None else list(stages)
+        self.pipeline = Pipeline(chosen)
         self._clusterer: Clusterer | None = None
 
     def close(self) -> None:
@@ -201,6 +202,8 @@ class Engine:
         except BaseException:
             self._clusterer = None  # its memory is ahead of the rolled-back store
             raise
+        for item in fresh:
+            item.article.doc = None  # parses are per batch; keep memory bounded
         report.new += len(fresh)
         report.events.update(item.article.event for item in fresh if item.article.event)
         report.storylines.update(item.article.storyline for item in fresh if item.article.storyline)

@@ -121,6 +121,8 @@ class Article:
     quotes: list[Quote] = field(default_factory=list)
     times: list[TimeExpr] = field(default_factory=list)
     facts: list[Fact] = field(default_factory=list)
+    #: the spaCy ``Doc`` NLP stages share within one batch; never stored or exported
+    doc: Any = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         """The export schema for one article (stable: later fields are only added)."""

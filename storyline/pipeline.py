@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
 from typing import ClassVar, Protocol, runtime_checkable
 
+from .config import Config
 from .model import Article
 
 #: fields extraction fills in before any stage runs
@@ -75,6 +76,12 @@ class Pipeline:
         for stage in self.stages:
             stream = stage.pipe(stream, batch_size=batch_size)
         yield from stream
+
+
+def default_stages(config: Config) -> list[Stage]:
+    """The stateless stages every ingest runs, in order (stateful ones live in the engine)."""
+    stages: list[Stage] = []
+    return stages
 
 
 def batched(items: Iterable[Article], size: int) -> Iterator[list[Article]]:
