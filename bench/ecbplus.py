@@ -46,8 +46,11 @@ def load(split: str, folder: Path = ECB_DIR) -> list[Document]:
     documents = []
     for doc_id, by_sentence in sentences.items():
         texts = [_detokenise(by_sentence[k]) for k in sorted(by_sentence)]
-        # ECB+ articles keep their headline as sentence 0; ECB ones start with the body
-        title = texts[0] if doc_id.endswith("ecbplus") and len(texts) > 1 else ""
+        # a first annotated sentence without final punctuation is the headline; which
+        # sub-corpus a document comes from is never looked at, it is the gold label
+        first = by_sentence.get(0, [])
+        headline = len(texts) > 1 and bool(first) and first[-1] not in {".", "!", "?", '"', "'"}
+        title = texts[0] if headline else ""
         body = texts[1:] if title else texts
         documents.append(Document(doc_id, gold_event(doc_id), title, "\n\n".join(body)))
     return documents

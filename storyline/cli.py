@@ -192,6 +192,20 @@ def show(ctx: click.Context, story_id: str, as_json: bool) -> None:
             stamp[:16] if stamp else "undated", article.outlet or "-", article.title, article.id
         )
     console.print(table)
+    _print_republications(console, story)
+
+
+def _print_republications(console: Console, story: Story) -> None:
+    """Which outlet republished whom: one row per copy, with its original."""
+    if not story.republications:
+        return
+    console.print(f"{story.independent_reports} independent reports, {story.copies} copies")
+    table = Table("copy", "outlet", "copy of", "outlet", "how", box=None)
+    for row in story.republications:
+        outlets = (row.copy_outlet or "-", row.original_outlet or "-")
+        how = f"{row.kind} {row.similarity:.2f}"
+        table.add_row(row.copy, outlets[0], row.original, outlets[1], how)
+    console.print(table)
 
 
 @main.command()

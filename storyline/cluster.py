@@ -1,23 +1,37 @@
 """Online clustering: each article joins an event, each event a storyline, on arrival.
 
-Articles become TF-IDF vectors over content words (title words count twice)
-with document frequencies that grow with the stream, plus a vector of the
-capitalised names they mention. An article joins the event whose profile it is
-most similar to, if that similarity clears ``event_threshold`` and the event is
-within ``event_window_days``; otherwise it founds a new event. A new event joins
-the most similar storyline (text and names, over ``storyline_window_days``) or
-founds one. Ids derive from the founding article, so replaying the same input in
-the same order gives the same ids, and an article once placed is never moved.
-Every decision is logged as an :class:`Assignment` with its scores.
+In the spirit of Miranda et al. 2018 ("Multilingual Clustering of Streaming
+News"), an article is represented in several sparse TF-IDF spaces whose document
+frequencies grow with the stream:
+
+    body      content words of the text (stopwords dropped, plurals folded)
+    title     content words of the headline
+    entities  canonical names of the people, organisations and places it mentions
+              (from the entity stage when it ran, else capitalised words)
+    numbers   numbers of two or more digits: counts, years, scores
+
+The probability that an article belongs to an event is a logistic function of the
+cosine similarity in each space (:data:`EVENT_MODEL`, fit on ECB+ Train), damped by
+the time between the article and the event. The article joins the most probable
+event within ``event_window_days`` if that probability clears ``event_threshold``;
+otherwise it founds a new event. A new event joins the storyline it shares most
+words and entities with, over ``storyline_window_days``, or founds one.
+
+Ids derive from the founding article, so replaying the same input in the same
+order gives the same ids, and an article once placed is never moved. Every
+decision is logged as an :class:`Assignment` with the best candidate, the
+runner-up and the features.
 """
 
 from __future__ import annotations
 
+import heapq
 import math
+import re
 from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import ClassVar
 
 from .config import Config
@@ -26,9 +40,42 @@ from .pipeline import BaseStage
 from .text import content_terms, name_terms, short_hash
 
 Vector = dict[str, float]
-#: how many of an article's heaviest terms are used to look up candidate events
-LOOKUP_TERMS = 25
+Vectors = dict[str, Vector]
+
+SPACES = ("body", "title", "entities", "numbers")
+#: terms kept per space in an event or storyline profile
+PROFILE_TERMS = {"body": 80, "title": 30, "entities": 40, "numbers": 20}
+#: terms per space an article keeps
 ARTICLE_TERMS = 120
+#: body terms and entities through which candidates are looked up
+LOOKUP_TERMS = 25
+#: candidates scored per decision, the ones sharing most weight with the article
+MAX_CANDIDATES = 16
+#: entity types that identify a happening or a subject
+SALIENT_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "EVENT", "PRODUCT"})
+_NUMBER = re.compile(r"(?<![\w.,])\d{2,}(?:[.,]\d+)*(?![\w])")
+
+
+@dataclass(frozen=True, slots=True)
+class EventModel:
+    """Logistic model of P(article belongs to event) from per-space cosine similarities.
+
+    Fit with ``python bench/cluster_bench.py --fit`` on ECB+ Train (the Dev split is
+    only scored, never fit on).
+    """
+
+    body: float
+    title: float
+    entities: float
+    numbers: float
+    bias: float
+
+    def probability(self, features: dict[str, float]) -> float:
+        z = self.bias + sum(getattr(self, space) * features.get(space, 0.0) for space in SPACES)
+        return 1 / (1 + math.exp(-z))
+
+
+EVENT_MODEL = EventModel(body=15.98, title=6.15, entities=3.97, numbers=4.89, bias=-7.09)
 
 
 @dataclass(slots=True)
@@ -39,16 +86,19 @@ class Profile:
     kind: str
     title: str
     seq: int
-    terms: Vector = field(default_factory=dict)
-    names: Vector = field(default_factory=dict)
+    vectors: Vectors = field(default_factory=dict)
     size: int = 0
     first: datetime | None = None
     last: datetime | None = None
     storyline: str | None = None
+    #: Euclidean norm of each space's vector, kept because every comparison needs it
+    norms: dict[str, float] = field(default_factory=dict, repr=False, compare=False)
 
-    def absorb(self, terms: Vector, names: Vector, when: datetime | None, keep: int) -> None:
-        self.terms = _top(_add(self.terms, terms), keep)
-        self.names = _top(_add(self.names, names), keep)
+    def absorb(self, vectors: Vectors, when: datetime | None) -> None:
+        for space, vector in vectors.items():
+            merged = _add(self.vectors.get(space, {}), vector)
+            self.vectors[space] = _top(merged, PROFILE_TERMS[space])
+            self.norms.pop(space, None)
         self.size += 1
         if when is not None:
             self.first = when if self.first is None else min(self.first, when)
@@ -62,6 +112,23 @@ class Profile:
             return 0.0
         edge = self.first if when < self.first else self.last
         return abs((when - edge).total_seconds()) / 86400
+
+    def similarity(self, space: str, unit: Vector) -> float:
+        """Cosine similarity between a unit-length vector and this profile's in ``space``."""
+        vector = self.vectors.get(space)
+        if not unit or not vector:
+            return 0.0
+        norm = self.norms.get(space)
+        if norm is None:
+            norm = self.norms[space] = math.sqrt(sum(v * v for v in vector.values()))
+        small, large = (unit, vector) if len(unit) <= len(vector) else (vector, unit)
+        dot = sum(weight * large.get(term, 0.0) for term, weight in small.items())
+        return dot / norm if norm else 0.0
+
+    def lookup_keys(self) -> list[str]:
+        body = list(self.vectors.get("body", {}))[:LOOKUP_TERMS]
+        entities = list(self.vectors.get("entities", {}))
+        return [f"body:{t}" for t in body] + [f"entities:{e}" for e in entities]
 
 
 Loader = Callable[[str], "Profile | None"]
@@ -89,6 +156,9 @@ class ClusterState:
     changed: dict[str, Profile] = field(default_factory=dict)
     df_delta: Counter[str] = field(default_factory=Counter)
     assignments: list[Assignment] = field(default_factory=list)
+    #: days behind the newest article after which a dated profile can no longer match
+    horizons: dict[str, float] = field(default_factory=dict)
+    newest: datetime | None = None
 
     @classmethod
     def from_profiles(
@@ -112,7 +182,7 @@ class ClusterState:
         table, index = self._tables(profile.kind)
         table[profile.id] = profile
         table.move_to_end(profile.id)
-        for key in list(profile.terms)[:LOOKUP_TERMS] + [f"@{n}" for n in profile.names]:
+        for key in profile.lookup_keys():
             index[key].add(profile.id)
         self.changed[profile.id] = profile
 
@@ -123,6 +193,19 @@ class ClusterState:
         if profile is None:
             raise KeyError(f"storyline {storyline_id} is neither active nor stored")
         return profile
+
+    def candidates(self, kind: str, vectors: Vectors) -> list[Profile]:
+        """Active profiles sharing the most lookup weight with the article, best first."""
+        table, index = self._tables(kind)
+        shared: dict[str, float] = defaultdict(float)
+        for space in ("body", "entities"):
+            terms = list(vectors.get(space, {}).items())
+            for term, weight in terms[:LOOKUP_TERMS] if space == "body" else terms:
+                for profile_id in index.get(f"{space}:{term}", ()):
+                    if profile_id in table:
+                        shared[profile_id] += weight
+        best = heapq.nsmallest(MAX_CANDIDATES, shared.items(), key=lambda item: (-item[1], item[0]))
+        return [table[profile_id] for profile_id, _ in best]
 
     def _tables(self, kind: str) -> tuple[OrderedDict[str, Profile], dict[str, set[str]]]:
         if kind == "event":
@@ -142,16 +225,17 @@ class ClusterState:
         table, index = self._tables(kind)
         while len(table) > self.capacity:
             table.popitem(last=False)
-        # the index only ever grows between evictions; rebuild it once it is mostly stale
+        horizon = self.horizons.get(kind)
+        if horizon is not None and self.newest is not None:
+            cutoff = self.newest - timedelta(days=horizon)
+            for stale in [p.id for p in table.values() if p.last is not None and p.last < cutoff]:
+                del table[stale]
+        # the index only grows between evictions; rebuild it once it is mostly stale
         if sum(len(ids) for ids in index.values()) > 4 * LOOKUP_TERMS * max(len(table), 64):
             index.clear()
             for profile in table.values():
-                for key in list(profile.terms)[:LOOKUP_TERMS] + [f"@{n}" for n in profile.names]:
+                for key in profile.lookup_keys():
                     index[key].add(profile.id)
-
-    def active(self, kind: str, ids: Iterable[str]) -> list[Profile]:
-        table, _ = self._tables(kind)
-        return [table[i] for i in ids if i in table]
 
 
 @dataclass(slots=True)
@@ -168,53 +252,63 @@ class Clusterer(BaseStage):
     requires: ClassVar[tuple[str, ...]] = ("text", "title", "published")
     provides: ClassVar[tuple[str, ...]] = ("event", "storyline")
 
-    def __init__(self, config: Config, state: ClusterState | None = None) -> None:
+    def __init__(
+        self, config: Config, state: ClusterState | None = None, model: EventModel = EVENT_MODEL
+    ) -> None:
         self.config = config
         self.state = state or ClusterState()
+        self.state.horizons = {
+            "event": config.event_window_days,
+            "storyline": config.storyline_window_days,
+        }
+        self.model = model
 
     def __call__(self, article: Article) -> Article:
-        terms, names = self.vectorise(article)
-        event = self._place_in_event(article, terms, names)
-        self._place_in_storyline(article, event, terms, names)
+        when = article.published
+        if when is not None and (self.state.newest is None or when > self.state.newest):
+            self.state.newest = when
+        vectors = self.vectorise(article)
+        event = self._place_in_event(article, vectors)
+        self._place_in_storyline(article, event, vectors)
         article.event, article.storyline = event.id, event.storyline
         return article
 
-    def vectorise(self, article: Article) -> tuple[Vector, Vector]:
-        """TF-IDF over content words, and log counts of names, both unit length."""
-        tokens = content_terms(article.title, article.language) * 2
-        tokens += content_terms(article.text, article.language)
-        counts = Counter(tokens)
+    def vectorise(self, article: Article) -> Vectors:
+        """The article's unit TF-IDF vector in each space; counts it into the frequencies."""
         state = self.state
         state.doc_count += 1
-        for term in counts:
-            state.df[term] += 1
-            state.df_delta[term] += 1
-        weights = {
-            term: (1 + math.log(count)) * _idf(state.doc_count, state.df[term])
-            for term, count in counts.items()
-        }
-        names = Counter(name_terms(article.title + "\n" + article.text))
-        name_weights = {name: 1 + math.log(count) for name, count in names.items()}
-        return _unit(_top(weights, ARTICLE_TERMS)), _unit(name_weights)
+        vectors: Vectors = {}
+        for space, terms in article_terms(article).items():
+            counts = Counter(terms)
+            for term in counts:
+                key = f"{space}:{term}"
+                state.df[key] += 1
+                state.df_delta[key] += 1
+            weights = {
+                term: (1 + math.log(count)) * _idf(state.doc_count, state.df[f"{space}:{term}"])
+                for term, count in counts.items()
+            }
+            vectors[space] = _unit(_top(weights, ARTICLE_TERMS))
+        return vectors
 
-    def _place_in_event(self, article: Article, terms: Vector, names: Vector) -> Profile:
+    def features(self, vectors: Vectors, profile: Profile) -> dict[str, float]:
+        return {space: profile.similarity(space, vectors.get(space, {})) for space in SPACES}
+
+    def _place_in_event(self, article: Article, vectors: Vectors) -> Profile:
         state, config = self.state, self.config
         matches = []
-        for event in state.active("event", _candidates(state.event_index, terms, names)):
+        for event in state.candidates("event", vectors):
             gap = event.gap_days(article.published)
             if gap is not None and gap > config.event_window_days:
                 continue
-            text = _cosine(terms, event.terms)
-            name = _cosine(names, event.names)
+            features = self.features(vectors, event)
             decay = 1.0 if gap is None else 1 / (1 + gap / config.event_window_days)
-            score = (0.85 * text + 0.15 * name) * decay
-            features = {"text": text, "names": name}
+            score = self.model.probability(features) * decay
             if gap is not None:
                 features["gap_days"] = gap
             matches.append(Match(event.id, score, features))
         best, runner_up = _best_two(matches)
-        joins = best is not None and best.score >= config.event_threshold
-        if best is not None and joins:
+        if best is not None and best.score >= config.event_threshold:
             event = state.events[best.target]
         else:
             state.seq += 1
@@ -224,20 +318,18 @@ class Clusterer(BaseStage):
                 title=_title_of(article),
                 seq=state.seq,
             )
-        event.absorb(terms, names, article.published, self.config.profile_terms)
+        event.absorb(vectors, article.published)
         state.add(event)
         state.assignments.append(
             _assignment(article.id, "event", event.id, best, runner_up, config.event_threshold)
         )
         return event
 
-    def _place_in_storyline(
-        self, article: Article, event: Profile, terms: Vector, names: Vector
-    ) -> None:
+    def _place_in_storyline(self, article: Article, event: Profile, vectors: Vectors) -> None:
         state, config = self.state, self.config
         if event.storyline is not None:
             storyline = state.storyline(event.storyline)
-            storyline.absorb(terms, names, article.published, config.profile_terms)
+            storyline.absorb(vectors, article.published)
             state.add(storyline)
             state.assignments.append(
                 Assignment(
@@ -251,17 +343,15 @@ class Clusterer(BaseStage):
             )
             return
         matches = []
-        candidates = _candidates(state.storyline_index, terms, names)
-        for storyline in state.active("storyline", candidates):
+        for storyline in state.candidates("storyline", vectors):
             gap = storyline.gap_days(article.published)
             if gap is not None and gap > config.storyline_window_days:
                 continue
-            text = _cosine(terms, storyline.terms)
-            name = _cosine(names, storyline.names)
-            features = {"text": text, "names": name}
+            features = self.features(vectors, storyline)
+            score = 0.5 * features["body"] + 0.5 * features["entities"]
             if gap is not None:
                 features["gap_days"] = gap
-            matches.append(Match(storyline.id, 0.5 * text + 0.5 * name, features))
+            matches.append(Match(storyline.id, score, features))
         best, runner_up = _best_two(matches)
         if best is not None and best.score >= config.storyline_threshold:
             storyline = state.storyline(best.target)
@@ -273,7 +363,7 @@ class Clusterer(BaseStage):
                 title=event.title,
                 seq=state.seq,
             )
-        storyline.absorb(terms, names, article.published, config.profile_terms)
+        storyline.absorb(vectors, article.published)
         state.add(storyline)
         event.storyline = storyline.id
         state.assignments.append(
@@ -281,6 +371,23 @@ class Clusterer(BaseStage):
                 article.id, "storyline", storyline.id, best, runner_up, config.storyline_threshold
             )
         )
+
+
+def article_terms(article: Article) -> dict[str, list[str]]:
+    """The raw terms of each space, before weighting."""
+    language = article.language
+    if article.entities:
+        entities = [e.canonical.casefold() for e in article.entities if e.label in SALIENT_LABELS]
+    else:
+        entities = name_terms(article.text)
+    return {
+        "body": content_terms(article.text, language),
+        "title": content_terms(article.title, language),
+        "entities": entities,
+        "numbers": [
+            n.replace(",", "") for n in _NUMBER.findall(article.title + " " + article.text)
+        ],
+    }
 
 
 def _assignment(
@@ -313,13 +420,6 @@ def _assignment(
     )
 
 
-def _candidates(index: dict[str, set[str]], terms: Vector, names: Vector) -> list[str]:
-    found: set[str] = set()
-    for key in list(terms)[:LOOKUP_TERMS] + [f"@{n}" for n in names]:
-        found |= index.get(key, set())
-    return sorted(found)
-
-
 def _best_two(matches: list[Match]) -> tuple[Match | None, Match | None]:
     ranked = sorted(matches, key=lambda m: (-m.score, m.target))
     return (ranked[0] if ranked else None, ranked[1] if len(ranked) > 1 else None)
@@ -345,15 +445,6 @@ def _top(vector: Vector, keep: int) -> Vector:
 def _unit(vector: Vector) -> Vector:
     norm = math.sqrt(sum(v * v for v in vector.values()))
     return {k: v / norm for k, v in vector.items()} if norm else {}
-
-
-def _cosine(left: Vector, right: Vector) -> float:
-    if not left or not right:
-        return 0.0
-    small, large = (left, right) if len(left) <= len(right) else (right, left)
-    dot = sum(value * large.get(key, 0.0) for key, value in small.items())
-    norms = math.sqrt(sum(v * v for v in left.values()) * sum(v * v for v in right.values()))
-    return dot / norms if norms else 0.0
 
 
 def _title_of(article: Article) -> str:

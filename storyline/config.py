@@ -9,6 +9,7 @@ value that cannot be cast raises :class:`ConfigError` naming its source.
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from collections.abc import Mapping
@@ -30,7 +31,7 @@ class Config:
     max_article_bytes: int = 5_000_000
     #: texts shorter than this many words are not articles
     min_words: int = 5
-    #: cosine similarity (TF-IDF) above which an article joins an event
+    #: probability (see cluster.EVENT_MODEL) above which an article joins an event
     event_threshold: float = 0.30
     #: days between an article and an event beyond which they are not compared
     event_window_days: float = 4.0
@@ -38,8 +39,36 @@ class Config:
     storyline_threshold: float = 0.18
     #: days between events beyond which they are not linked into one storyline
     storyline_window_days: float = 400.0
-    #: salient terms kept per event and storyline profile
-    profile_terms: int = 60
+    # -- copies and near-duplicates (docs/dedup.md has the measured trade-offs) --
+    #: words per shingle; fewer finds more rewritten copies and more false candidates
+    #: (changing it, num_perm, bands or anchor_rate needs a new store)
+    dedup_shingle_words: int = 4
+    #: MinHash signature length (rensa R-MinHash), a multiple of dedup_bands
+    dedup_num_perm: int = 128
+    #: LSH bands; rows per band = num_perm / bands. More bands find lower Jaccard
+    dedup_bands: int = 32
+    #: shingle Jaccard from which two bodies are near copies
+    dedup_near_threshold: float = 0.5
+    #: share of the shorter body's shingles inside the longer one from which it is a copy
+    dedup_containment_threshold: float = 0.8
+    #: ...provided the shared shingles also make this share of the longer body
+    dedup_min_cover: float = 0.1
+    #: a rewrite (paraphrased copy) shares word pairs with this Jaccard at least...
+    dedup_rewrite_pairs: float = 0.2
+    #: ...and this share of the shorter body's sentences has a counterpart in the other
+    dedup_rewrite_sentences: float = 0.6
+    #: bodies with fewer distinct shingles are never linked (short texts, one word repeated)
+    dedup_min_shingles: int = 20
+    #: one shingle in this many is an anchor, the sample that finds a text inside another
+    dedup_anchor_rate: int = 8
+    #: anchors indexed per article, the first ones in reading order
+    dedup_anchors: int = 24
+    #: candidates verified on their exact shingle sets per article
+    dedup_max_candidates: int = 8
+    #: a short line recurring in this many of an outlet's articles is boilerplate
+    dedup_boilerplate_articles: int = 3
+    #: lines of more words than this are never boilerplate
+    dedup_boilerplate_max_words: int = 30
     #: events (and storylines) kept in memory for matching; older ones stay in the store
     active_clusters: int = 20_000
 
@@ -99,10 +128,15 @@ def _cast(raw: Any, type_name: Any, where: str) -> Any:
     target = {"str": str, "int": int, "float": float}.get(str(type_name), str)
     if target is str:
         return str(raw)
+    expected = target.__name__
+    if isinstance(raw, bool):
+        raise ConfigError(f"{where}: expected {expected}, got {raw!r}")
     try:
-        value = target(raw)
+        number = float(raw.strip() if isinstance(raw, str) else raw)
     except (TypeError, ValueError):
-        raise ConfigError(f"{where}: expected {target.__name__}, got {raw!r}") from None
-    if value < 0:
+        raise ConfigError(f"{where}: expected {expected}, got {raw!r}") from None
+    if not math.isfinite(number) or (target is int and not number.is_integer()):
+        raise ConfigError(f"{where}: expected {expected}, got {raw!r}")
+    if number < 0:
         raise ConfigError(f"{where}: must not be negative, got {raw!r}")
-    return value
+    return int(number) if target is int else number

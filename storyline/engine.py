@@ -6,9 +6,10 @@
         print(story.title, len(story.articles))
 
 Ingest reads inputs, extracts articles, runs the stateless stages on each batch,
-then, inside one transaction per batch, places each new article in an event and
-a storyline and writes it. A batch that fails leaves nothing behind, and
-re-running the same inputs completes what is missing.
+then, inside one transaction per batch and in arrival order, links each new
+article to the original it copies (if any), places it in an event and a
+storyline (a copy joins its original's event) and writes it. A batch that fails
+leaves nothing behind, and re-running the same inputs completes what is missing.
 """
 
 from __future__ import annotations
@@ -18,14 +19,15 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from .cluster import Clusterer
+from .cluster import Clusterer, Profile, Vectors
 from .config import Config
+from .dedup import Deduplicator, Span
 from .errors import ExtractionError, InputError
 from .extract import Extracted, extract
-from .model import Article, Assignment, Story
+from .model import Article, Assignment, Republication, Story
 from .pipeline import Pipeline, Stage, default_stages
 from .sources import InputReader
-from .store import Store
+from .store import SqliteCopyIndex, Store
 from .text import short_hash, text_hash
 
 Progress = Callable[[int, int | None], None]
@@ -42,6 +44,8 @@ class IngestReport:
     errors: list[InputError] = field(default_factory=list)
     events: set[str] = field(default_factory=set)
     storylines: set[str] = field(default_factory=set)
+    #: new articles linked as copies of an earlier one
+    copies: int = 0
 
     @property
     def ok(self) -> bool:
@@ -63,6 +67,7 @@ class IngestReport:
             "errors": [str(error) for error in self.errors],
             "events": sorted(self.events),
             "storylines": sorted(self.storylines),
+            "copies": self.copies,
         }
 
 
@@ -81,6 +86,7 @@ class Engine:
         chosen = default_stages(self.config) if stages is None else list(stages)
         self.pipeline = Pipeline(chosen)
         self._clusterer: Clusterer | None = None
+        self._deduplicator: Deduplicator | None = None
 
     def close(self) -> None:
         self.store.close()
@@ -192,19 +198,25 @@ class Engine:
         enriched = self.pipeline.pipe([item.article for item in fresh], self.config.batch_size)
         for item, article in zip(fresh, enriched, strict=True):
             item.article = article
-        clusterer = self.clusterer
+        clusterer, deduplicator = self.clusterer, self.deduplicator
         try:
             with self.store.atomic():
                 for item in fresh:
-                    clusterer(item.article)
-                    self.store.insert_article(item.article, item.identity, item.text_hash)
+                    article = deduplicator(item.article, item.text_hash)
+                    group = deduplicator.joined
+                    article.event = self.store.event_of(group) if group else None
+                    clusterer(article)
+                    self.store.insert_article(article, item.identity, item.text_hash)
                 self.store.save_cluster_changes(clusterer.state)
+                self.store.log_assignments(deduplicator.drain())
         except BaseException:
-            self._clusterer = None  # its memory is ahead of the rolled-back store
+            # their memory is ahead of the rolled-back store
+            self._clusterer = self._deduplicator = None
             raise
         for item in fresh:
             item.article.doc = None  # parses are per batch; keep memory bounded
         report.new += len(fresh)
+        report.copies += sum(1 for item in fresh if item.article.copy_of is not None)
         report.events.update(item.article.event for item in fresh if item.article.event)
         report.storylines.update(item.article.storyline for item in fresh if item.article.storyline)
 
@@ -212,8 +224,29 @@ class Engine:
     def clusterer(self) -> Clusterer:
         if self._clusterer is None:
             state = self.store.load_cluster_state(self.config.active_clusters)
-            self._clusterer = Clusterer(self.config, state)
+            self._clusterer = _CopyAwareClusterer(self.config, state)
         return self._clusterer
+
+    @property
+    def deduplicator(self) -> Deduplicator:
+        if self._deduplicator is None:
+            self._deduplicator = Deduplicator(self.config, SqliteCopyIndex(self.store))
+        return self._deduplicator
+
+    def boilerplate(self, article: Article | str) -> list[Span]:
+        """Character spans of an article's text that are boilerplate, as known now.
+
+        Quotes, summaries and other stages call this to leave share prompts,
+        newsletter pitches and the like out of what they read.
+        """
+        if isinstance(article, str):
+            article = self.store.article(article)
+        indexed = self.store.has_article_id(article.id)
+        return self.deduplicator.boilerplate_spans(article, indexed=indexed)
+
+    def republications(self, story_id: str) -> list[Republication]:
+        """Which outlet republished whom in one event or storyline."""
+        return self.store.story(story_id).republications
 
     # -- reading ------------------------------------------------------------------
 
@@ -247,3 +280,42 @@ class Engine:
             return
         for story in self.store.stories("storyline") + self.store.stories("event"):
             yield story.to_dict()
+
+
+# -- copies join their original's event ---------------------------------------------
+# A hook on the clusterer, kept here beside the wiring that sets ``article.event``;
+# it belongs in ``Clusterer._place_in_event`` once cluster.py takes it.
+
+
+class _CopyAwareClusterer(Clusterer):
+    """An article of a copy group joins the group's event, set in ``article.event``.
+
+    The engine sets ``event`` to the event of the article's original (or, for an
+    article that displaced the original, of the former original). It is honoured
+    when that event is active and within ``event_window_days`` of the article;
+    otherwise the article is clustered on its own text like any other.
+    """
+
+    def _place_in_event(self, article: Article, vectors: Vectors) -> Profile:
+        event = self.state.events.get(article.event) if article.event else None
+        gap = event.gap_days(article.published) if event is not None else None
+        if event is None or (gap or 0.0) > self.config.event_window_days:
+            return super()._place_in_event(article, vectors)
+        link = article.copy_of
+        event.absorb(vectors, article.published)
+        self.state.add(event)
+        self.state.assignments.append(
+            Assignment(
+                article=article.id,
+                kind="event",
+                target=event.id,
+                created=False,
+                score=link.similarity if link else 1.0,
+                reason=(
+                    f"{link.kind} copy of {link.original}: joins its event"
+                    if link
+                    else "original of the copies in this event: joins it"
+                ),
+            )
+        )
+        return event

@@ -63,6 +63,10 @@ class Quote(Record):
     speaker_start: int | None = None
     speaker_end: int | None = None
     cue: str | None = None
+    #: "entity" (a name), "pronoun" (resolved to a name when clear) or "descriptor"
+    speaker_kind: str | None = None
+    #: index in ``Article.quotes`` of the first part of a quote split by its attribution
+    part_of: int | None = None
 
 
 @dataclass(slots=True)
@@ -75,6 +79,14 @@ class TimeExpr(Record):
     type: str
     value: str
     granularity: str
+    #: TIMEX3 ``mod``: APPROX, LESS_THAN, MORE_THAN, START, MID, END...
+    mod: str | None = None
+    #: the date a relative expression was resolved against (None when absolute)
+    anchor: str | None = None
+    #: True when that anchor is an estimated publication date, not a known one
+    estimated: bool = False
+    #: True for an age ("9 weeks old"), which TimeML does not annotate as a TIMEX3
+    age: bool = False
 
 
 @dataclass(slots=True)
@@ -89,6 +101,13 @@ class Fact(Record):
     as_of: str | None = None
     unit: str | None = None
     qualifier: str | None = None
+    #: the sentence that states the fact (offsets into ``Article.text``)
+    sentence_start: int | None = None
+    sentence_end: int | None = None
+    #: True when ``as_of`` is an estimated publication date
+    as_of_estimated: bool = False
+    #: how a derived fact was obtained, e.g. "age P14M as of 2019-07-16"
+    basis: str | None = None
 
 
 @dataclass(slots=True)
@@ -96,6 +115,18 @@ class CopyLink(Record):
     """This article is a copy of ``original``: how, and how similar."""
 
     original: str
+    kind: str
+    similarity: float
+
+
+@dataclass(slots=True)
+class Republication(Record):
+    """One copy in a story: which outlet republished whom, how, and how similar."""
+
+    copy: str
+    copy_outlet: str | None
+    original: str
+    original_outlet: str | None
     kind: str
     similarity: float
 
@@ -200,6 +231,11 @@ class Story:
     summary: list[dict[str, Any]] = field(default_factory=list)
     timeline: list[dict[str, Any]] = field(default_factory=list)
     contradictions: list[dict[str, Any]] = field(default_factory=list)
+    #: distinct reports: copy groups with an article in the story
+    independent_reports: int | None = None
+    #: articles beyond the first of their copy group (see ``republications``)
+    copies: int | None = None
+    republications: list[Republication] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -217,4 +253,7 @@ class Story:
         data["summary"] = self.summary
         data["timeline"] = self.timeline
         data["contradictions"] = self.contradictions
+        data["independent_reports"] = self.independent_reports
+        data["copies"] = self.copies
+        data["republications"] = [r.to_dict() for r in self.republications]
         return data

@@ -80,7 +80,11 @@ class Pipeline:
 
 def default_stages(config: Config) -> list[Stage]:
     """The stateless stages every ingest runs, in order (stateful ones live in the engine)."""
-    stages: list[Stage] = []
+    from .nlp.entities import EntityStage
+    from .nlp.parse import Parser
+    from .nlp.quotes import QuoteStage
+
+    stages: list[Stage] = [Parser(), EntityStage(), QuoteStage()]
     return stages
 
 

@@ -33,6 +33,26 @@ HTML_SUFFIXES = {".html", ".htm", ".xhtml", ".shtml"}
 TEXT_SUFFIXES = {".txt", ".text", ".md"}
 KNOWN_SUFFIXES = RECORD_SUFFIXES | HTML_SUFFIXES | TEXT_SUFFIXES
 GZIP_MAGIC = b"\x1f\x8b"
+LIKELY_ENCODINGS = [
+    "cp1252",
+    "iso8859_15",
+    "cp1250",
+    "iso8859_2",
+    "cp1251",
+    "koi8_r",
+    "cp1253",
+    "cp1254",
+    "cp1255",
+    "cp1256",
+    "cp1257",
+    "cp874",
+    "shift_jis",
+    "euc_jp",
+    "gb18030",
+    "big5",
+    "euc_kr",
+    "utf_16",
+]
 STDIN = "-"
 
 
@@ -182,13 +202,26 @@ def decode(data: bytes, origin: str) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
-    best = from_bytes(data[:1_000_000]).best()
-    if best is None or best.encoding is None:
+    # Left to itself the detector picks rare code pages (cp775 for French or German
+    # text), so it chooses among the encodings news is published in, and between
+    # equally plausible ones prefers the more common (cp1252 over cp1250 for "naïve").
+    matches = list(from_bytes(data[:1_000_000], cp_isolation=LIKELY_ENCODINGS))
+    if not matches:
         raise SourceError(origin, "binary file or unknown text encoding")
+    best = min(
+        matches,
+        key=lambda m: (round(m.chaos, 3), -round(m.coherence, 3), _preference(m.encoding)),
+    )
     try:
         return data.decode(best.encoding)
     except (UnicodeDecodeError, LookupError):
         raise SourceError(origin, f"cannot decode as {best.encoding}") from None
+
+
+def _preference(encoding: str) -> int:
+    return (
+        LIKELY_ENCODINGS.index(encoding) if encoding in LIKELY_ENCODINGS else len(LIKELY_ENCODINGS)
+    )
 
 
 def _read_records(

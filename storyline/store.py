@@ -15,13 +15,23 @@ import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from .cluster import ClusterState, Profile
+from .dedup.index import IndexedDoc, NewDoc, Params, check_params
 from .errors import NotFoundError, StoreError
-from .model import Article, Assignment, Story, format_datetime, parse_datetime
+from .model import (
+    Article,
+    Assignment,
+    CopyLink,
+    Republication,
+    Story,
+    format_datetime,
+    parse_datetime,
+)
 
 #: a migration is an SQL script; it runs in one transaction together with its record
 Migration = str
@@ -64,8 +74,7 @@ CREATE TABLE clusters (
     size INTEGER NOT NULL,
     first_published TEXT,
     last_published TEXT,
-    terms TEXT NOT NULL,
-    names TEXT NOT NULL
+    vectors TEXT NOT NULL
 );
 CREATE INDEX clusters_kind ON clusters (kind, last_published);
 CREATE TABLE term_stats (term TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
@@ -86,8 +95,29 @@ CREATE INDEX assignments_article ON assignments (article);
 """
 
 
+COPY_INDEX = """
+CREATE TABLE dedup_docs (
+    doc INTEGER PRIMARY KEY,
+    article TEXT NOT NULL UNIQUE,
+    root INTEGER NOT NULL,
+    published TEXT,
+    length INTEGER NOT NULL
+);
+CREATE INDEX dedup_docs_root ON dedup_docs (root);
+CREATE TABLE dedup_bands (
+    key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)
+) WITHOUT ROWID;
+CREATE TABLE dedup_anchors (
+    key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)
+) WITHOUT ROWID;
+CREATE TABLE dedup_lines (key INTEGER PRIMARY KEY, articles INTEGER NOT NULL);
+"""
+
 #: (version, name, migration), applied in order; append only, never edit a released one
-MIGRATIONS: Sequence[tuple[int, str, Migration]] = ((1, "initial schema", INITIAL_SCHEMA),)
+MIGRATIONS: Sequence[tuple[int, str, Migration]] = (
+    (1, "initial schema", INITIAL_SCHEMA),
+    (2, "copy index: MinHash bands, anchors, outlet line fingerprints", COPY_INDEX),
+)
 
 
 def default_db_path() -> str:
@@ -246,6 +276,11 @@ class Store:
     def count_articles(self) -> int:
         return int(self.db.execute("SELECT count(*) FROM articles").fetchone()[0])
 
+    def event_of(self, article_id: str) -> str | None:
+        """The event an article was placed in (None if unknown or not placed)."""
+        row = self.db.execute("SELECT event FROM articles WHERE id = ?", (article_id,)).fetchone()
+        return row[0] if row else None
+
     # -- clustering state ---------------------------------------------------------
 
     def load_cluster_state(self, capacity: int) -> ClusterState:
@@ -280,8 +315,8 @@ class Store:
         )
         self.db.executemany(
             """INSERT OR REPLACE INTO clusters (id, kind, seq, title, storyline, size,
-               first_published, last_published, terms, names)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+               first_published, last_published, vectors)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             [
                 (
                     p.id,
@@ -292,12 +327,15 @@ class Store:
                     p.size,
                     format_datetime(p.first),
                     format_datetime(p.last),
-                    json.dumps(p.terms),
-                    json.dumps(p.names),
+                    json.dumps(p.vectors),
                 )
                 for p in profiles
             ],
         )
+        self.log_assignments(assignments)
+
+    def log_assignments(self, assignments: Iterable[Assignment]) -> None:
+        """Append decisions (clustering, copies) to the assignment log."""
         now = _now()
         self.db.executemany(
             """INSERT INTO assignments (article, kind, target, created, score, runner_up,
@@ -362,14 +400,16 @@ class Store:
 
     def _story_from_row(self, row: sqlite3.Row) -> Story:
         column = "event" if row["kind"] == "event" else "storyline"
-        articles = [
-            r[0]
-            for r in self.db.execute(
-                f"SELECT id FROM articles WHERE {column} = ? "
-                "ORDER BY published IS NULL, published, seq",
-                (row["id"],),
-            )
-        ]
+        members = self.db.execute(
+            f"SELECT id, outlet, copy_of FROM articles WHERE {column} = ? "
+            "ORDER BY published IS NULL, published, seq",
+            (row["id"],),
+        ).fetchall()
+        articles = [r[0] for r in members]
+        republications = self._republications(members)
+        # one report per copy group present (a copy whose original lies outside counts once)
+        copied = {r.copy: r.original for r in republications}
+        reports = len({copied.get(article, article) for article in articles})
         events = []
         if row["kind"] == "storyline":
             events = [
@@ -389,7 +429,36 @@ class Store:
             last_published=parse_datetime(row["last_published"]),
             events=events,
             storyline=row["storyline"],
+            independent_reports=reports,
+            copies=len(articles) - reports,
+            republications=republications,
         )
+
+    def _republications(self, members: Sequence[sqlite3.Row]) -> list[Republication]:
+        """Who republished whom among a story's articles (originals may lie outside it)."""
+        outlets: dict[str, str | None] = {r["id"]: r["outlet"] for r in members}
+        links = [
+            (r["id"], CopyLink.from_dict(json.loads(r["copy_of"])))
+            for r in members
+            if r["copy_of"]
+        ]
+        missing = sorted({link.original for _, link in links} - outlets.keys())
+        for start in range(0, len(missing), 500):
+            chunk = missing[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            query = f"SELECT id, outlet FROM articles WHERE id IN ({marks})"
+            outlets.update({r[0]: r[1] for r in self.db.execute(query, chunk)})
+        return [
+            Republication(
+                copy=copy,
+                copy_outlet=outlets.get(copy),
+                original=link.original,
+                original_outlet=outlets.get(link.original),
+                kind=link.kind,
+                similarity=link.similarity,
+            )
+            for copy, link in links
+        ]
 
 
 def _sql_text(value: str) -> str:
@@ -415,10 +484,149 @@ def _profile_from_row(row: sqlite3.Row) -> Profile:
         kind=row["kind"],
         title=row["title"],
         seq=row["seq"],
-        terms=json.loads(row["terms"]),
-        names=json.loads(row["names"]),
+        vectors=json.loads(row["vectors"]),
         size=row["size"],
         first=parse_datetime(row["first_published"]),
         last=parse_datetime(row["last_published"]),
         storyline=row["storyline"],
+    )
+
+
+class SqliteCopyIndex:
+    """The copy index of :mod:`storyline.dedup` in the store's ``dedup_*`` tables.
+
+    Nothing is loaded on open: every lookup is an indexed query (text hash via
+    ``articles.text_hash``, band keys and anchors via their primary keys, at most
+    ``per_key`` rows each), so the cost per article does not grow with the store.
+    Writes happen on the store's connection, inside the caller's transaction.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.db = store.db
+        self._queries: dict[tuple[str, int], str] = {}
+
+    def bind(self, params: Params) -> None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'dedup'").fetchone()
+        recorded = json.loads(row[0]) if row else None
+        if check_params(recorded, params, self.store.path):
+            value = json.dumps(dict(params), sort_keys=True)
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('dedup', ?)", (value,))
+
+    def by_text_hash(self, digest: str) -> list[IndexedDoc]:
+        rows = self.db.execute(
+            f"""SELECT {_DOC_COLUMNS} FROM articles a
+                JOIN dedup_docs d ON d.article = a.id JOIN dedup_docs r ON r.doc = d.root
+                WHERE a.text_hash = ? ORDER BY d.doc LIMIT 16""",
+            (digest,),
+        )
+        return [_indexed(row) for row in rows]
+
+    def by_bands(self, keys: Sequence[int], per_key: int) -> dict[int, int]:
+        return self._lookup("dedup_bands", keys, per_key)
+
+    def by_anchors(self, keys: Sequence[int], per_key: int) -> dict[int, int]:
+        return self._lookup("dedup_anchors", keys, per_key)
+
+    def _lookup(self, table: str, keys: Sequence[int], per_key: int) -> dict[int, int]:
+        found: Counter[int] = Counter()
+        for start in range(0, len(keys), 200):  # SQLite allows 500 terms in a compound select
+            chunk = keys[start : start + 200]
+            query = self._queries.get((table, len(chunk)))
+            if query is None:
+                one = f"SELECT doc FROM (SELECT doc FROM {table} WHERE key = ? LIMIT ?)"
+                query = "\nUNION ALL ".join([one] * len(chunk))
+                self._queries[(table, len(chunk))] = query
+            params = [value for key in chunk for value in (key, per_key)]
+            found.update(row[0] for row in self.db.execute(query, params))
+        return dict(found)
+
+    def docs(self, keys: Sequence[int]) -> list[IndexedDoc]:
+        if not keys:
+            return []
+        marks = ",".join("?" * len(keys))
+        rows = self.db.execute(
+            f"""SELECT {_DOC_COLUMNS} FROM dedup_docs d JOIN dedup_docs r ON r.doc = d.root
+                WHERE d.doc IN ({marks})""",
+            list(keys),
+        )
+        found = {row[0]: _indexed(row) for row in rows}
+        return [found[key] for key in keys if key in found]
+
+    def source(self, key: int) -> tuple[str, str | None]:
+        row = self.db.execute(
+            "SELECT a.text, a.outlet FROM dedup_docs d JOIN articles a ON a.id = d.article "
+            "WHERE d.doc = ?",
+            (key,),
+        ).fetchone()
+        if row is None:
+            raise StoreError(f"{self.store.path}: copy index entry {key} has no article")
+        return row[0], row[1]
+
+    def line_counts(self, keys: Sequence[int]) -> dict[int, int]:
+        found: dict[int, int] = {}
+        for start in range(0, len(keys), 500):
+            chunk = list(keys[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            query = f"SELECT key, articles FROM dedup_lines WHERE key IN ({marks})"
+            found.update({row[0]: row[1] for row in self.db.execute(query, chunk)})
+        return found
+
+    def add(self, doc: NewDoc) -> int:
+        cursor = self.db.execute(
+            "INSERT INTO dedup_docs (article, root, published, length) VALUES (?, ?, ?, ?)",
+            (doc.id, doc.root or 0, format_datetime(doc.published), doc.length),
+        )
+        key = cursor.lastrowid
+        assert key is not None
+        if doc.root is None:
+            self.db.execute("UPDATE dedup_docs SET root = doc WHERE doc = ?", (key,))
+        self.db.executemany(
+            "INSERT OR IGNORE INTO dedup_bands (key, doc) VALUES (?, ?)",
+            [(band, key) for band in doc.bands],
+        )
+        self.db.executemany(
+            "INSERT OR IGNORE INTO dedup_anchors (key, doc) VALUES (?, ?)",
+            [(anchor, key) for anchor in doc.anchors],
+        )
+        self.db.executemany(
+            """INSERT INTO dedup_lines (key, articles) VALUES (?, 1)
+               ON CONFLICT (key) DO UPDATE SET articles = articles + 1""",
+            [(line,) for line in doc.lines],
+        )
+        return key
+
+    def repoint(self, old_root: int, new_root: int, link: CopyLink) -> list[str]:
+        (new_id,) = self.db.execute(
+            "SELECT article FROM dedup_docs WHERE doc = ?", (new_root,)
+        ).fetchone()
+        members = self.db.execute(
+            """SELECT d.doc, d.article, a.copy_of FROM dedup_docs d
+               LEFT JOIN articles a ON a.id = d.article WHERE d.root = ?""",
+            (old_root,),
+        ).fetchall()
+        self.db.execute("UPDATE dedup_docs SET root = ? WHERE root = ?", (new_root, old_root))
+        changed: list[tuple[str, str]] = []
+        for doc, article, copy_of in members:
+            if doc == old_root:
+                current: CopyLink | None = link
+            else:
+                current = CopyLink.from_dict(json.loads(copy_of)) if copy_of else None
+            if current is not None:
+                changed.append((json.dumps(replace(current, original=new_id).to_dict()), article))
+        self.db.executemany("UPDATE articles SET copy_of = ? WHERE id = ?", changed)
+        return [article for _, article in changed]
+
+
+_DOC_COLUMNS = "d.doc, d.article, d.root, r.article, d.published, d.length"
+
+
+def _indexed(row: sqlite3.Row) -> IndexedDoc:
+    return IndexedDoc(
+        key=row[0],
+        id=row[1],
+        root=row[2],
+        root_id=row[3],
+        published=parse_datetime(row[4]),
+        length=row[5],
     )

@@ -1,0 +1,488 @@
+"""The dedup stage: link every copy to its original, online, in arrival order.
+
+For each article, in order:
+
+1. its lines are fingerprinted and boilerplate lines are set aside
+   (:mod:`storyline.dedup.boilerplate`); the rest is the article's *body*;
+2. candidates come from three lookups in the :class:`CopyIndex`: the same text
+   hash (an exact copy), a shared LSH band of the body's MinHash signature (a near
+   copy) and at least ``MIN_ANCHOR_HITS`` shared anchors (one text inside another);
+3. at most ``max_candidates`` of them are verified on their exact shingle sets: a
+   *near* copy has Jaccard >= ``near_threshold``; a *contained* copy has at least
+   ``containment_threshold`` of the smaller text inside the larger one, and that
+   shared part covers at least ``min_cover`` of the larger;
+4. the best verified candidate's group is the article's group. The group's
+   original is its earliest published article; an undated article cannot prove it
+   came first, so dated articles win; then the longest body; then the first to
+   arrive. A newcomer that wins becomes the group's original: the group is
+   re-pointed to it and the change is logged (``Assignment`` of kind ``copy``)
+   for every article whose link changed.
+
+Bodies with fewer than ``min_shingles`` distinct shingles (a few words, one word
+repeated) are never linked as near, contained or rewritten copies, in either
+direction; identical texts are, once they hold ``shingle_words`` distinct shingles.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import ClassVar
+
+import numpy as np
+from rensa import RMinHash
+
+from ..config import Config
+from ..errors import ConfigError
+from ..model import Article, Assignment, CopyLink
+from ..pipeline import BaseStage
+from ..text import text_hash
+from . import boilerplate
+from .boilerplate import Lines, Span
+from .index import CopyIndex, IndexedDoc, InMemoryCopyIndex, NewDoc
+from .sketch import (
+    U64,
+    Overlap,
+    Tokens,
+    aligned_sentences,
+    anchors,
+    band_keys,
+    compare,
+    distinct,
+    shingle,
+    signature,
+    to_signed,
+    tokenise,
+)
+
+#: an anchor-only candidate must share at least this many anchors
+MIN_ANCHOR_HITS = 2
+#: index rows read per band key or anchor (the oldest first, where originals are)
+PER_KEY = 16
+#: bump when tokenising or hashing changes: stored keys are then unusable
+SCHEME = 1
+KIND_ORDER = {"exact": 4, "near": 3, "contained": 2, "rewrite": 1}
+#: a rewrite keeps at least this share of the smaller text's word 4-grams (a cheap gate)
+REWRITE_FLOOR = 0.15
+#: candidates given the rewrite test per article (the ones sharing most 4-grams)
+REWRITE_TRIES = 2
+
+
+@dataclass(frozen=True, slots=True)
+class DedupSettings:
+    """The ``dedup_*`` settings of :class:`Config`, checked."""
+
+    shingle_words: int = 4
+    num_perm: int = 128
+    bands: int = 32
+    near_threshold: float = 0.5
+    containment_threshold: float = 0.8
+    min_cover: float = 0.1
+    rewrite_pairs: float = 0.2
+    rewrite_sentences: float = 0.6
+    min_shingles: int = 20
+    anchor_rate: int = 8
+    anchors: int = 24
+    max_candidates: int = 8
+    boilerplate_articles: int = 3
+    boilerplate_max_words: int = 30
+    seed: int = 1
+
+    @classmethod
+    def from_config(cls, config: Config) -> DedupSettings:
+        settings = cls(
+            shingle_words=config.dedup_shingle_words,
+            num_perm=config.dedup_num_perm,
+            bands=config.dedup_bands,
+            near_threshold=config.dedup_near_threshold,
+            containment_threshold=config.dedup_containment_threshold,
+            min_cover=config.dedup_min_cover,
+            rewrite_pairs=config.dedup_rewrite_pairs,
+            rewrite_sentences=config.dedup_rewrite_sentences,
+            min_shingles=config.dedup_min_shingles,
+            anchor_rate=config.dedup_anchor_rate,
+            anchors=config.dedup_anchors,
+            max_candidates=config.dedup_max_candidates,
+            boilerplate_articles=config.dedup_boilerplate_articles,
+            boilerplate_max_words=config.dedup_boilerplate_max_words,
+        )
+        settings.check()
+        return settings
+
+    def check(self) -> None:
+        if self.shingle_words < 1 or self.num_perm < 1 or self.bands < 1:
+            raise ConfigError("dedup_shingle_words, dedup_num_perm, dedup_bands must be >= 1")
+        if self.num_perm % self.bands:
+            raise ConfigError(
+                f"dedup_num_perm ({self.num_perm}) must be a multiple of dedup_bands ({self.bands})"
+            )
+        names = ("near_threshold", "containment_threshold", "min_cover", "rewrite_pairs")
+        for name in (*names, "rewrite_sentences"):
+            if not 0 < getattr(self, name) <= 1:
+                raise ConfigError(f"dedup_{name} must be in (0, 1]")
+
+    def index_params(self) -> dict[str, int | str]:
+        """What stored keys depend on: a store refuses to mix two sets of these."""
+        return {
+            "scheme": SCHEME,
+            "rensa": int(RMinHash.ALGORITHM_VERSION),
+            "shingle_words": self.shingle_words,
+            "num_perm": self.num_perm,
+            "bands": self.bands,
+            "anchor_rate": self.anchor_rate,
+            "seed": self.seed,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Body:
+    """What one text is compared by: its shingle set and its line fingerprints."""
+
+    shingles: U64  # sorted, distinct
+    length: int
+    lines: U64
+    words: U64  # token hashes of the body, in order
+    text: str  # the body: the text without its boilerplate lines
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """Everything the stage derives from a new article before looking anything up."""
+
+    lines: Lines
+    body: Body
+    bands: list[int]
+    anchors: list[int]
+
+    @property
+    def linkable(self) -> bool:
+        return bool(self.bands)
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """A verified candidate: how the article copies it."""
+
+    doc: IndexedDoc
+    kind: str
+    similarity: float
+    overlap: Overlap | None
+
+    def rank(self) -> tuple[int, float, int]:
+        return (KIND_ORDER[self.kind], self.similarity, -self.doc.key)
+
+    def features(self) -> dict[str, float]:
+        if self.overlap is None:
+            return {"exact": 1.0}
+        o = self.overlap
+        return {
+            "jaccard": round(o.jaccard, 4),
+            "contained": round(o.contained, 4),
+            "cover": round(o.cover, 4),
+            "shared_shingles": float(o.shared),
+        }
+
+
+def classify(overlap: Overlap, settings: DedupSettings) -> tuple[str, float] | None:
+    """``("near", jaccard)``, ``("contained", containment)`` or None (not a copy).
+
+    A text inside another that holds much more (the other way round, less than
+    ``containment_threshold`` of it is shared) is contained even when the Jaccard
+    would make it near: "teaser of" says more than "70% similar to".
+    """
+    inside = (
+        overlap.contained >= settings.containment_threshold
+        and overlap.cover >= settings.min_cover
+        and overlap.shared >= settings.min_shingles
+    )
+    if inside and overlap.cover < settings.containment_threshold:
+        return "contained", round(overlap.contained, 4)
+    if overlap.jaccard >= settings.near_threshold:
+        return "near", round(overlap.jaccard, 4)
+    if inside:
+        return "contained", round(overlap.contained, 4)
+    return None
+
+
+def rank(published: datetime | None, length: int, key: float) -> tuple[bool, float, int, float]:
+    """Sort key of a group's members: the smallest is the group's original."""
+    stamp = published.timestamp() if published is not None else 0.0
+    return (published is None, stamp, -length, key)
+
+
+class Deduplicator(BaseStage):
+    """Sets ``copy_of`` on each article that copies one seen before (or re-points its group)."""
+
+    name: ClassVar[str] = "dedup"
+    requires: ClassVar[tuple[str, ...]] = ("text", "outlet", "published")
+    provides: ClassVar[tuple[str, ...]] = ("copy_of",)
+
+    def __init__(
+        self,
+        config: Config | None = None,
+        index: CopyIndex | None = None,
+        *,
+        cache_size: int = 2048,
+    ) -> None:
+        self.settings = DedupSettings.from_config(config or Config())
+        self.index: CopyIndex = index if index is not None else InMemoryCopyIndex()
+        self.index.bind(self.settings.index_params())
+        self.assignments: list[Assignment] = []
+        #: the article whose copy group the last article joined (its original, or the
+        #: original it displaced), None when it copies nothing
+        self.joined: str | None = None
+        self._cache: OrderedDict[int, Body] = OrderedDict()
+        self._cache_size = cache_size
+
+    # -- the stage ------------------------------------------------------------
+
+    def __call__(self, article: Article, digest: str | None = None) -> Article:
+        """Link ``article`` to its original, if it copies one; ``digest`` is its text hash."""
+        digest = digest or text_hash(article.text)
+        analysis = self.analyse(article.text, article.outlet)
+        verdict = self._best_match(analysis, digest)
+        article.copy_of = None
+        self.joined = None
+        if verdict is None:
+            key = self._add(article, digest, analysis, None, None)
+            self._remember(key, analysis.body)
+            return article
+        found = verdict.doc
+        root = found if found.is_root else self.index.docs([found.root])[0]
+        evidence = verdict if root.key == found.key else self._against(analysis, root, verdict)
+        self.joined = root.id
+        mine = rank(article.published, analysis.body.length, float("inf"))
+        if mine < rank(root.published, root.length, root.key):
+            key = self._add(article, digest, analysis, None, verdict)
+            self._take_over(article, root, key, evidence)
+        else:
+            link = CopyLink(root.id, evidence.kind, evidence.similarity)
+            article.copy_of = link
+            key = self._add(article, digest, analysis, root.key, verdict)
+            self.assignments.append(_copy_assignment(article.id, link, evidence))
+        self._remember(key, analysis.body)
+        return article
+
+    def pipe(self, articles: Iterable[Article], batch_size: int = 64) -> Iterator[Article]:
+        for article in articles:
+            yield self(article)
+
+    def drain(self) -> list[Assignment]:
+        """Decisions logged since the last drain, for the store to write."""
+        logged, self.assignments = self.assignments, []
+        return logged
+
+    def boilerplate_spans(self, article: Article, *, indexed: bool = False) -> list[Span]:
+        """Character spans of ``article.text`` that are boilerplate, as known now.
+
+        ``indexed``: the article has been through this stage already, so its own
+        lines are among the counts.
+        """
+        tokens = tokenise(article.text)
+        lines = self._lines(article.text, tokens, article.outlet, counted=indexed)
+        return boilerplate.spans(article.text, lines)
+
+    # -- analysis -------------------------------------------------------------
+
+    def analyse(self, text: str, outlet: str | None) -> Analysis:
+        s = self.settings
+        tokens = tokenise(text)
+        lines = self._lines(text, tokens, outlet)
+        body_text = text
+        if lines.boilerplate.any():
+            dropped = np.zeros(tokens.lines, dtype=np.bool_)
+            dropped[lines.index[lines.boilerplate]] = True
+            words = tokens.hashes[~dropped[tokens.line]]
+            raw = text.split("\n")
+            body_text = "\n".join(raw[i] for i in np.flatnonzero(~dropped[: len(raw)]).tolist())
+        else:
+            words = tokens.hashes
+        ordered = shingle(words, s.shingle_words)
+        shingle_set = distinct(ordered)
+        body = Body(shingle_set, int(words.size), lines.hashes, words, body_text)
+        if shingle_set.size < s.min_shingles:
+            return Analysis(lines, body, [], [])
+        picked = anchors(ordered, words, s.shingle_words, s.anchor_rate, s.anchors)
+        bands = band_keys(signature(shingle_set, s.num_perm, s.seed), s.bands)
+        return Analysis(lines, body, to_signed(bands), to_signed(picked))
+
+    def _lines(self, text: str, tokens: Tokens, outlet: str | None, counted: bool = False) -> Lines:
+        s = self.settings
+        lines = boilerplate.fingerprint_lines(tokens, outlet, s.boilerplate_max_words)
+        eligible = lines.keys[lines.short] if lines.keys.size else lines.keys
+        counts = self.index.line_counts(to_signed(eligible)) if eligible.size else {}
+        needed = s.boilerplate_articles - (0 if counted else 1)
+        return boilerplate.decide(text, lines, counts, needed)
+
+    def _body_of(self, doc: IndexedDoc) -> Body:
+        body = self._cache.get(doc.key)
+        if body is not None:
+            self._cache.move_to_end(doc.key)
+            return body
+        text, outlet = self.index.source(doc.key)
+        body = self.analyse(text, outlet).body
+        self._remember(doc.key, body)
+        return body
+
+    def _remember(self, key: int, body: Body) -> None:
+        self._cache[key] = body
+        if len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+
+    # -- matching -------------------------------------------------------------
+
+    def _best_match(self, analysis: Analysis, digest: str) -> Verdict | None:
+        s = self.settings
+        if analysis.body.shingles.size >= s.shingle_words:  # a few distinct words at least
+            exact = self.index.by_text_hash(digest)
+            if exact:
+                return Verdict(min(exact, key=lambda d: d.key), "exact", 1.0, None)
+        if not analysis.linkable:
+            return None
+        by_band = self.index.by_bands(analysis.bands, PER_KEY)
+        by_anchor = self.index.by_anchors(analysis.anchors, PER_KEY)
+        scored = {
+            key: by_band.get(key, 0) * 4 + by_anchor.get(key, 0)
+            for key in by_band.keys() | by_anchor.keys()
+            if key in by_band or by_anchor[key] >= MIN_ANCHOR_HITS
+        }
+        if not scored:
+            return None
+        chosen = sorted(scored, key=lambda k: (-scored[k], k))[: s.max_candidates]
+        body = analysis.body
+        found, gray = [], []
+        for doc in self.index.docs(chosen):
+            overlap = compare(body.shingles, self._body_of(doc).shingles)
+            kind = classify(overlap, s)
+            if kind is not None:
+                found.append(Verdict(doc, kind[0], kind[1], overlap))
+            elif overlap.contained >= REWRITE_FLOOR:
+                gray.append((overlap.contained, doc, overlap))
+        if found:
+            return max(found, key=Verdict.rank)
+        # the costlier rewrite test, for the few candidates that come closest
+        for _, doc, overlap in sorted(gray, key=lambda g: (-g[0], g[1].key))[:REWRITE_TRIES]:
+            verdict = self._rewrite(body, doc, overlap)
+            if verdict is not None:
+                found.append(verdict)
+        return max(found, key=Verdict.rank) if found else None
+
+    def _verify(self, body: Body, doc: IndexedDoc) -> Verdict | None:
+        """How ``body`` copies the indexed article ``doc``, if it does."""
+        overlap = compare(body.shingles, self._body_of(doc).shingles)
+        found = classify(overlap, self.settings)
+        if found is not None:
+            return Verdict(doc, found[0], found[1], overlap)
+        if overlap.contained < REWRITE_FLOOR:
+            return None
+        return self._rewrite(body, doc, overlap)
+
+    def _rewrite(self, body: Body, doc: IndexedDoc, overlap: Overlap) -> Verdict | None:
+        """A paraphrase: many shared word pairs, most sentences with a counterpart in order."""
+        s = self.settings
+        theirs = self._body_of(doc)
+        pairs = compare(distinct(shingle(body.words, 2)), distinct(shingle(theirs.words, 2)))
+        if pairs.jaccard < s.rewrite_pairs or pairs.shared < s.min_shingles:
+            return None
+        share = aligned_sentences(body.text, theirs.text)
+        if share < s.rewrite_sentences:
+            return None
+        return Verdict(doc, "rewrite", round(share, 4), overlap)
+
+    def _against(self, analysis: Analysis, root: IndexedDoc, via: Verdict) -> Verdict:
+        """The evidence against the group's original itself, or the member's if it fails."""
+        if via.kind == "exact":
+            return Verdict(root, via.kind, via.similarity, via.overlap)
+        return self._verify(analysis.body, root) or via
+
+    # -- writing --------------------------------------------------------------
+
+    def _add(
+        self,
+        article: Article,
+        digest: str,
+        analysis: Analysis,
+        root: int | None,
+        verdict: Verdict | None,
+    ) -> int:
+        lines = analysis.lines
+        counted = lines.keys[lines.short] if lines.keys.size else lines.keys
+        if counted.size and verdict is not None:
+            # lines shared with the copied article are its lines, not this outlet's habits
+            source = lines.hashes[lines.short]
+            if verdict.kind == "exact":
+                counted = counted[:0]
+            else:
+                theirs = set(self._body_of(verdict.doc).lines.tolist())
+                counted = counted[[h not in theirs for h in source.tolist()]]
+        return self.index.add(
+            NewDoc(
+                id=article.id,
+                root=root,
+                published=article.published,
+                length=analysis.body.length,
+                text_hash=digest,
+                bands=analysis.bands,
+                anchors=analysis.anchors,
+                lines=to_signed(np.unique(counted)),
+                text=article.text,
+                outlet=article.outlet,
+                link=article.copy_of,
+            )
+        )
+
+    def _take_over(self, article: Article, old: IndexedDoc, key: int, evidence: Verdict) -> None:
+        """``article`` was published before the group's original: it becomes the original."""
+        link = CopyLink(article.id, evidence.kind, evidence.similarity)
+        changed = self.index.repoint(old.root, key, link)
+        when = _date(article.published)
+        reason = (
+            f"re-pointed to {article.id} (published {when}), which predates "
+            f"the former original {old.id} (published {_date(old.published)})"
+        )
+        for article_id in changed:
+            self.assignments.append(
+                Assignment(
+                    article=article_id,
+                    kind="copy",
+                    target=article.id,
+                    created=False,
+                    score=evidence.similarity if article_id == old.id else 1.0,
+                    features=evidence.features() if article_id == old.id else {},
+                    reason=reason,
+                )
+            )
+        self.assignments.append(
+            Assignment(
+                article=article.id,
+                kind="copy",
+                target=article.id,
+                created=True,
+                score=evidence.similarity,
+                features=evidence.features(),
+                reason=(
+                    f"original of {len(changed)} copies: {evidence.kind} match with "
+                    f"{old.id}, published {when}, before it ({_date(old.published)})"
+                ),
+            )
+        )
+
+
+def _copy_assignment(article_id: str, link: CopyLink, evidence: Verdict) -> Assignment:
+    measure = "identical text" if link.kind == "exact" else f"similarity {link.similarity:.3f}"
+    via = "" if evidence.doc.id == link.original else f" (matched {evidence.doc.id})"
+    return Assignment(
+        article=article_id,
+        kind="copy",
+        target=link.original,
+        created=False,
+        score=link.similarity,
+        features=evidence.features(),
+        reason=f"{link.kind} copy of {link.original}: {measure}{via}",
+    )
+
+
+def _date(value: datetime | None) -> str:
+    return value.isoformat() if value is not None else "undated"

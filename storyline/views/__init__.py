@@ -1,0 +1,1 @@
+"""Views: pure functions over the articles of a story (summaries, timeline, contradictions)."""

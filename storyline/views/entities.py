@@ -1,0 +1,127 @@
+"""Entities across the articles of a storyline: shared full names and a registry.
+
+Within one article the entity stage resolves short forms to the full name the
+article gives. An article that only says "Miles" cannot, but its storyline may
+say "Miles Stephens" elsewhere: :func:`storyline_aliases` maps every name used
+in the articles to the full person name the storyline gives, when exactly one
+fits (a first or last word shared by two full names stays as it is), and
+:func:`resolve_storyline` returns copies of the articles with their entities'
+canonical names and their quotes' speakers rewritten accordingly.
+
+:func:`entity_registry` is what entity pages build on: one entry per canonical
+name with its type, the surface forms (aliases) used for it, and how often and
+in which articles it is mentioned.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from ..model import Article, format_datetime
+from ..nlp.entities import NAME_LABELS, name_key, person_index
+
+__all__ = ["RegistryEntry", "entity_registry", "resolve_storyline", "storyline_aliases"]
+
+#: labels the small model gives to people's names when it gets them wrong
+_PERSONLIKE = frozenset(("PERSON", "ORG", "PRODUCT", "WORK_OF_ART"))
+
+
+def storyline_aliases(articles: Iterable[Article]) -> dict[str, str]:
+    """Each one-word person name in ``articles`` → the only full name it can stand for."""
+    articles = list(articles)
+    full_names: Counter[str] = Counter()
+    short: set[str] = set()
+    for article in articles:
+        for entity in article.entities:
+            if entity.label not in _PERSONLIKE:
+                continue
+            if entity.label == "PERSON" and len(name_key(entity.canonical).split()) >= 2:
+                full_names[entity.canonical] += 1
+            elif len(name_key(entity.canonical).split()) == 1:
+                short.add(entity.canonical)
+    index = person_index(name for name, _ in full_names.most_common())
+    aliases = {}
+    for name in sorted(short):
+        full = index.get(name_key(name))
+        if full is not None and full != name:
+            aliases[name] = full
+    return aliases
+
+
+def resolve_storyline(articles: Sequence[Article]) -> list[Article]:
+    """Copies of ``articles`` with names resolved across the storyline (see the module)."""
+    aliases = storyline_aliases(articles)
+    resolved = []
+    for article in articles:
+        doc, article.doc = article.doc, None
+        try:
+            clone = copy.deepcopy(article)
+        finally:
+            article.doc = doc
+        for entity in clone.entities:
+            full = aliases.get(entity.canonical)
+            if full is not None and entity.label in _PERSONLIKE:
+                entity.canonical, entity.label = full, "PERSON"
+        for quote in clone.quotes:
+            if quote.speaker is not None and quote.speaker_kind != "descriptor":
+                quote.speaker = aliases.get(quote.speaker, quote.speaker)
+        resolved.append(clone)
+    return resolved
+
+
+@dataclass(slots=True)
+class RegistryEntry:
+    """One named thing of a story: canonical name, type, aliases and where it appears."""
+
+    canonical: str
+    label: str
+    aliases: dict[str, int] = field(default_factory=dict)
+    mentions: int = 0
+    articles: list[str] = field(default_factory=list)
+    first_seen: datetime | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "canonical": self.canonical,
+            "label": self.label,
+            "aliases": dict(self.aliases),
+            "mentions": self.mentions,
+            "articles": list(self.articles),
+            "first_seen": format_datetime(self.first_seen),
+        }
+
+
+def entity_registry(
+    articles: Sequence[Article], *, resolve: bool = True, labels: Iterable[str] = NAME_LABELS
+) -> list[RegistryEntry]:
+    """Named entities of ``articles`` (names only: no dates or amounts), most mentioned
+    first. With ``resolve``, names are first resolved across the storyline."""
+    wanted = frozenset(labels)
+    source = resolve_storyline(articles) if resolve else list(articles)
+    entries: dict[str, RegistryEntry] = {}
+    votes: dict[str, Counter[str]] = {}
+    for article in source:
+        for entity in article.entities:
+            if entity.label not in wanted:
+                continue
+            entry = entries.get(entity.canonical)
+            if entry is None:
+                entry = entries[entity.canonical] = RegistryEntry(entity.canonical, entity.label)
+                votes[entity.canonical] = Counter()
+            votes[entity.canonical][entity.label] += 1
+            entry.mentions += 1
+            entry.aliases[entity.text] = entry.aliases.get(entity.text, 0) + 1
+            if article.id not in entry.articles:
+                entry.articles.append(article.id)
+            if article.published is not None and (
+                entry.first_seen is None or article.published < entry.first_seen
+            ):
+                entry.first_seen = article.published
+    for name, entry in entries.items():
+        entry.label = votes[name].most_common(1)[0][0]
+    return sorted(entries.values(), key=lambda e: (-e.mentions, e.canonical))

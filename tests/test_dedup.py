@@ -1,0 +1,744 @@
+"""Copies and near-duplicates: every copy kind, bad inputs, groups, boilerplate, the store."""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from storyline.config import Config
+from storyline.dedup import Deduplicator, InMemoryCopyIndex, tokenise
+from storyline.engine import Engine
+from storyline.errors import ConfigError, StoreError
+from storyline.extract import clean_text
+from storyline.model import Article
+from storyline.store import SqliteCopyIndex, Store
+from storyline.text import words
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+WATER_MAIN = "\n\n".join(
+    (
+        "A 36-inch water main burst beneath Harmon Street in downtown Lakeport early "
+        "Tuesday, flooding a dozen basements, buckling two blocks of pavement and forcing "
+        "the city to order a boil-water notice for about 41,000 residents on the east side.",
+        "Crews from the Lakeport Water Authority shut the main at 4:15 a.m., roughly two "
+        "hours after a night-shift baker reported water bubbling through the sidewalk "
+        "outside his shop. By sunrise the intersection of Harmon and Fifth had turned into a "
+        "shallow brown lake.",
+        "“We lost pressure across the whole eastern grid in a matter of minutes,” said "
+        "Dolores Akintola, the authority’s operations director. “Until our lab confirms the "
+        "water is clean, people should boil it for at least one minute before drinking it or "
+        "using it to brush their teeth.”",
+        "The notice covers every address east of the Calder River, including Saint Brendan’s "
+        "Hospital, which switched to bottled water and postponed eleven elective surgeries. "
+        "Four elementary schools in the district will stay closed on Wednesday.",
+        "The pipe that failed was installed in 1931 and had been flagged as high risk in a "
+        "2022 inspection report, according to records reviewed by the council. Repairing it "
+        "had been scheduled for next spring as part of a $180 million replacement program.",
+        "Council member Rafael Osei said the break showed the city could no longer wait. “We "
+        "have known for years that these pipes were living on borrowed time,” he said. "
+        "“Today the bill came due, and residents are the ones paying it.”",
+        "The authority expects to restore full pressure by Thursday evening. Results from "
+        "the first round of water samples are due Wednesday afternoon, and the boil-water "
+        "notice will remain in place until two consecutive rounds come back clean.",
+        "Residents can check whether their address is affected on the authority’s website or "
+        "by calling its emergency line. Bottled water is being handed out at the Eastside "
+        "Community Center on Maple Avenue until 9 p.m.",
+    )
+)
+
+#: the same event reported independently: shares a quote and the facts, not the text
+WATER_MAIN_OTHER_REPORT = "\n\n".join(
+    (
+        "Thousands of east-side households in Lakeport were told to boil their tap water on "
+        "Tuesday after an aging water main gave way under Harmon Street, sending a torrent "
+        "through downtown before dawn.",
+        "The break, discovered shortly after 2 a.m., left several blocks under water and "
+        "knocked out pressure across much of the east side, officials said. Water Authority "
+        "crews needed about two hours to isolate the 1931-era pipe.",
+        "Operations director Dolores Akintola urged residents to take the notice seriously. "
+        "“Until our lab confirms the water is clean, people should boil it for at least one "
+        "minute before drinking it or using it to brush their teeth,” she said at a morning "
+        "briefing.",
+        "Saint Brendan’s Hospital postponed a number of planned operations, and the school "
+        "district announced that four east-side schools would not open Wednesday.",
+        "Critics on the council pointed to a 2022 inspection that rated the pipe among the "
+        "city’s most vulnerable. The replacement of the line had been pushed back to next "
+        "year because of budget constraints.",
+        "Officials said it could take until Thursday to bring the system back to normal. "
+        "Free bottled water is available at the Eastside Community Center.",
+    )
+)
+
+#: a paraphrase sentence by sentence, as a rewrite desk produces from wire copy
+WATER_MAIN_REWRITTEN = "\n\n".join(
+    (
+        "A 36-inch water main ruptured under Harmon Street in downtown Lakeport early on "
+        "Tuesday, flooding about a dozen basements, buckling two blocks of road and "
+        "prompting the city to issue a boil-water notice to some 41,000 east-side residents.",
+        "Lakeport Water Authority crews closed the main at 4:15 a.m., about two hours after "
+        "a baker working the night shift saw water bubbling up through the sidewalk in front "
+        "of his shop. By dawn, the corner of Harmon and Fifth looked like a shallow brown "
+        "lake.",
+        "“We lost pressure across the whole eastern grid within minutes,” operations "
+        "director Dolores Akintola said. “Until our lab confirms the water is clean, people "
+        "should boil it for at least a minute before drinking it or brushing their teeth "
+        "with it.”",
+        "Every address east of the Calder River is covered by the notice, Saint Brendan’s "
+        "Hospital among them; it has switched to bottled water and put off eleven elective "
+        "operations. Four of the district's elementary schools will remain closed Wednesday.",
+        "Installed in 1931, the failed pipe had been rated high risk in a 2022 inspection, "
+        "council records show. Its repair had been planned for next spring within a $180 "
+        "million replacement program.",
+        "According to council member Rafael Osei, the break proved the city could not wait "
+        "any longer. “For years we have known these pipes were living on borrowed time,” he "
+        "said. “Today the bill came due and residents are paying it.”",
+        "Full pressure should be back by Thursday evening, the authority said. The first "
+        "water sample results are expected Wednesday afternoon, and the notice stays until "
+        "two rounds in a row come back clean.",
+        "Residents can find out whether their address is affected on the authority’s website "
+        "or by phoning its emergency line. Bottled water is handed out at the Eastside "
+        "Community Center on Maple Avenue until 9 p.m.",
+    )
+)
+
+SYNONYMS = {
+    "burst": "ruptured",
+    "forcing": "prompting",
+    "shut": "closed",
+    "roughly": "about",
+    "installed": "laid",
+    "scheduled": "planned",
+    "expects": "hopes",
+    "due": "expected",
+}
+
+GERMAN = "\n\n".join(
+    (
+        "Im Zentrum von Lakeport ist am Dienstagmorgen eine Hauptwasserleitung unter der "
+        "Harmon Street geplatzt. Dutzende Keller liefen voll, zwei Straßenzüge wurden "
+        "aufgerissen, und die Stadt forderte rund 41.000 Anwohner im Osten auf, ihr "
+        "Leitungswasser abzukochen.",
+        "Die Wasserbehörde sperrte die Leitung gegen Viertel nach vier, etwa zwei Stunden "
+        "nachdem ein Bäcker Wasser auf dem Gehweg vor seiner Backstube bemerkt hatte. Bei "
+        "Sonnenaufgang stand die Kreuzung knietief unter Wasser.",
+        "„Bis unser Labor bestätigt, dass das Wasser sauber ist, sollten die Menschen es "
+        "mindestens eine Minute lang abkochen“, sagte die Betriebsleiterin Dolores Akintola. "
+        "Die Leitung stammt aus dem Jahr 1931 und galt seit einer Prüfung im Jahr 2022 als "
+        "besonders gefährdet.",
+        "Das Krankenhaus Saint Brendan stellte auf Flaschenwasser um und verschob elf "
+        "geplante Operationen. Vier Grundschulen bleiben am Mittwoch geschlossen, und die "
+        "Behörde rechnet erst am Donnerstagabend mit vollem Wasserdruck.",
+    )
+)
+
+RUSSIAN = "\n\n".join(
+    (
+        "Во вторник рано утром в центре Лейкпорта под улицей Хармон прорвало магистральный "
+        "водопровод. Вода затопила десятки подвалов, асфальт вспучился на двух кварталах, и "
+        "власти призвали около сорока одной тысячи жителей восточных районов кипятить воду "
+        "из-под крана.",
+        "Аварийные бригады перекрыли трубу примерно через два часа после того, как пекарь из "
+        "ночной смены заметил воду, пробивающуюся сквозь тротуар у его пекарни. К рассвету "
+        "перекрёсток превратился в мелкое бурое озеро.",
+        "«Пока наша лаборатория не подтвердит, что вода чистая, её нужно кипятить не меньше "
+        "минуты», — сказала директор по эксплуатации Долорес Акинтола. Трубу проложили в "
+        "1931 году, и ещё в 2022 году инспекция признала её аварийной.",
+        "Больница Святого Брендана перешла на бутилированную воду и отложила одиннадцать "
+        "плановых операций. Четыре начальные школы в среду не откроются, а полное давление в "
+        "сети обещают восстановить к вечеру четверга.",
+    )
+)
+
+CHINESE = "\n\n".join(
+    (
+        "湖港市周二凌晨一条老旧的供水主管道在哈蒙街下方破裂，市中心十几栋楼的地下室被淹，"
+        "两个街区的路面隆起，东区约四万一千名居民被要求将自来水煮沸后再饮用。",
+        "供水局的抢修人员在凌晨四点十五分关闭了这条管道，大约两个小时之前，一位上夜班的面"
+        "包师发现店门外的人行道上不断冒出水来。到日出时，哈蒙街和第五街的路口已经变成了一"
+        "片浅浅的褐色水塘。",
+        "供水局运营主管表示，在实验室确认水质安全之前，居民应将水煮沸至少一分钟再饮用或刷"
+        "牙。破裂的管道铺设于一九三一年，早在二零二二年的检查中就被列为高风险管道。",
+        "圣布伦丹医院已改用瓶装水，并推迟了十一台择期手术。东区四所小学周三停课。当局预计"
+        "周四晚上恢复全部水压，在连续两轮水样检测合格之前，煮沸饮用水的通知将继续有效。",
+    )
+)
+
+CHINESE_UNRELATED = "\n\n".join(
+    (
+        "一家新开的书店本周末在老城区开业，店主说希望为附近的学生和上班族提供一个安静的阅读空间。",
+        "书店的二楼设有咖啡角和儿童绘本区，每周六下午还会举办故事会和作者见面会。开业当天"
+        "，许多居民排队购买签名书籍，附近的面包店也推出了限量版的纪念饼干。",
+        "店主表示，书店的选书以本地历史、自然科学和翻译文学为主，未来还计划邀请本地作家举"
+        "办系列讲座，并与周边学校合作开展阅读推广活动，让更多孩子爱上读书。",
+    )
+)
+
+MIXED = "\n\n".join(
+    (
+        "東京 — Hoshino Robotics said on Monday that it will build a new assembly plant in "
+        "Kumamoto, 熊本県の新工場では約二百人を雇用する予定だ。 "
+        "The company, best known for warehouse robots, expects production to start in 2027.",
+        "同社の広報担当者は「九州には優秀な技術者が多い」と述べた。 "
+        "Analysts said the move reflects a wider shift of "
+        "electronics manufacturing back to Japan, 円安と補助金が追い風になっている。",
+        "The plant will cost about 30 billion yen, and the prefecture has offered land near "
+        "the airport. 地元の商工会議所は新たな雇用を歓迎している。 "
+        "Москва и Сеул также рассматриваются как рынки сбыта, the spokesperson added.",
+    )
+)
+
+#: four independent articles of one outlet, each with the outlet's footer
+LEDGER_FOOTER = "The Valley Ledger is owned by Ridgeback Media and serves five river counties."
+LEDGER_STORIES = [
+    "The Fairmont public library reopened on Saturday after a two-year renovation that added a "
+    "children's wing, a recording studio and solar panels on the roof. Librarian Amira Castell "
+    "said more than 600 people came through the doors in the first hour, and the new maker space "
+    "was fully booked for the month before noon.",
+    "Road crews will close the Old Mill bridge for three weeks starting Monday so that its deck "
+    "can be resurfaced and its railings replaced. Drivers heading to Brookfield are asked to use "
+    "the county road through Pine Hollow, which adds about ten minutes, the transport department "
+    "said in a statement on Thursday.",
+    "The Riverside Rangers came from two goals down to beat Ashford 3-2 on Sunday, with teenage "
+    "striker Noah Lindqvist scoring twice in the last ten minutes. The win lifts the Rangers to "
+    "third place in the regional league with four matches left to play this season.",
+    "Forecasters expect the first frost of the autumn across the valley on Wednesday night, with "
+    "temperatures dropping to two degrees below zero in low-lying areas. Gardeners are advised to "
+    "cover tender plants and bring potted herbs indoors before sunset on Wednesday evening.",
+]
+
+
+# -- helpers ----------------------------------------------------------------------------
+
+
+def when(day: int, hour: int = 8) -> datetime:
+    return datetime(2025, 3, day, hour, tzinfo=UTC)
+
+
+TUESDAY = when(4)
+
+
+def article(
+    article_id: str,
+    text: str,
+    outlet: str | None = "Lakeport Daily",
+    published: datetime | None = TUESDAY,
+    title: str = "Water main breaks in Lakeport",
+) -> Article:
+    """An article with a URL of its own (the engine takes identical texts without one
+    for the same article)."""
+    site = re.sub(r"\W+", "-", (outlet or "unknown").casefold())
+    return Article(
+        id=article_id,
+        text=clean_text(text),
+        title=title,
+        url=f"https://{site}.example/{article_id}",
+        outlet=outlet,
+        published=published,
+    )
+
+
+def paragraphs(text: str) -> list[str]:
+    return text.split("\n\n")
+
+
+def deduplicator(**settings: Any) -> Deduplicator:
+    return Deduplicator(Config(**settings), InMemoryCopyIndex())
+
+
+def run(stage: Deduplicator, *articles: Article) -> list[Article]:
+    return [stage(a) for a in articles]
+
+
+def original_and(copy_text: str, **copy: Any) -> tuple[Article, Article]:
+    stage = deduplicator()
+    original = article("original", WATER_MAIN, published=when(4, 6))
+    options = {"outlet": "Aggregator", "published": when(4, 9), **copy}
+    duplicate = article("copy", copy_text, **options)
+    run(stage, original, duplicate)
+    return original, duplicate
+
+
+def light_rewrite(text: str, seed: int = 7) -> str:
+    """Swap a few words for synonyms, drop one sentence, add one."""
+    rng = random.Random(seed)
+    for word, other in SYNONYMS.items():
+        text = re.sub(rf"\b{word}\b", other, text, count=1)
+    sentences = re.split(r"(?<=[.”])\s+(?=[A-Z“])", text)
+    sentences.pop(rng.randrange(1, len(sentences)))
+    sentences.insert(3, "The authority did not say how much the repairs would cost.")
+    return " ".join(sentences)
+
+
+def noisy(text: str, seed: int = 3, rate: float = 0.04) -> str:
+    """Typos and OCR slips: swapped, dropped, doubled letters, rn for m, 1 for l."""
+    rng = random.Random(seed)
+
+    def damage(match: re.Match[str]) -> str:
+        word = match.group()
+        if len(word) < 4 or rng.random() > rate:
+            return word
+        at = rng.randrange(1, len(word) - 1)
+        return rng.choice(
+            [
+                word[: at - 1] + word[at] + word[at - 1] + word[at + 1 :],
+                word[:at] + word[at + 1 :],
+                word[:at] + word[at] + word[at:],
+                word.replace("m", "rn", 1).replace("l", "1", 1),
+            ]
+        )
+
+    return re.sub(r"[A-Za-z]+", damage, text)
+
+
+# -- every copy kind --------------------------------------------------------------------
+
+
+def test_dedup_verbatim_copy_is_exact_and_points_to_the_earlier_article() -> None:
+    original, copy = original_and(WATER_MAIN)
+    assert original.copy_of is None
+    assert copy.copy_of is not None
+    assert (copy.copy_of.original, copy.copy_of.kind, copy.copy_of.similarity) == (
+        "original",
+        "exact",
+        1.0,
+    )
+
+
+def test_dedup_new_headline_over_the_same_text_is_exact() -> None:
+    _, copy = original_and(WATER_MAIN, title="BREAKING: Lakeport under boil-water notice")
+    assert copy.copy_of is not None and copy.copy_of.kind == "exact"
+
+
+def test_dedup_boilerplate_added_is_a_near_copy_of_similarity_one() -> None:
+    scraped = (
+        "Share this article\n\n" + WATER_MAIN + "\n\nSign up for our newsletter to get the "
+        "top stories in your inbox every morning.\n\nSource: Read Full Article"
+    )
+    _, copy = original_and(scraped)
+    assert copy.copy_of is not None
+    assert (copy.copy_of.original, copy.copy_of.kind) == ("original", "near")
+    assert copy.copy_of.similarity == 1.0  # the added lines are recognised as boilerplate
+
+
+def test_dedup_boilerplate_removed_is_a_near_copy() -> None:
+    stage = deduplicator()
+    footer = "\n\nFollow the Lakeport Daily on Twitter and Facebook.\n\nAdvertisement"
+    original = article("original", WATER_MAIN + footer, published=when(4, 6))
+    copy = article("copy", WATER_MAIN, outlet="Aggregator", published=when(4, 9))
+    run(stage, original, copy)
+    assert copy.copy_of is not None and copy.copy_of.original == "original"
+    assert copy.copy_of.kind in {"near", "exact"}
+
+
+@pytest.mark.parametrize("share", [0.3, 0.5, 0.7])
+def test_dedup_truncated_teaser_is_contained(share: float) -> None:
+    tokens = WATER_MAIN.split(" ")
+    teaser = " ".join(tokens[: int(len(tokens) * share)]) + " …\n\nRead more"
+    _, copy = original_and(teaser)
+    assert copy.copy_of is not None
+    assert copy.copy_of.original == "original"
+    assert copy.copy_of.kind == "contained"
+    assert copy.copy_of.similarity >= 0.95
+
+
+def test_dedup_paragraphs_reordered_or_dropped_are_near_copies() -> None:
+    parts = paragraphs(WATER_MAIN)
+    reordered = "\n\n".join([parts[0], parts[3], parts[1], parts[2], *parts[4:]])
+    dropped = "\n\n".join(parts[:4] + parts[5:7])
+    for text in (reordered, dropped):
+        _, copy = original_and(text)
+        assert copy.copy_of is not None and copy.copy_of.original == "original"
+        assert copy.copy_of.kind in {"near", "contained"}
+
+
+def test_dedup_light_rewrite_is_linked() -> None:
+    _, copy = original_and(light_rewrite(WATER_MAIN))
+    assert copy.copy_of is not None and copy.copy_of.original == "original"
+    assert copy.copy_of.kind == "near"
+
+
+def test_dedup_paraphrase_sentence_by_sentence_is_a_rewrite() -> None:
+    _, copy = original_and(WATER_MAIN_REWRITTEN)
+    assert copy.copy_of is not None and copy.copy_of.original == "original"
+    assert copy.copy_of.kind == "rewrite"
+    assert copy.copy_of.similarity >= 0.6
+
+
+def test_dedup_typos_and_ocr_noise_are_near_copies() -> None:
+    _, copy = original_and(noisy(WATER_MAIN))
+    assert copy.copy_of is not None and copy.copy_of.original == "original"
+    assert copy.copy_of.kind == "near"
+
+
+def test_dedup_independent_report_of_the_same_event_is_not_a_copy() -> None:
+    _, other = original_and(WATER_MAIN_OTHER_REPORT)
+    assert other.copy_of is None
+
+
+# -- bad inputs ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text", ["", "   ", "Breaking.", "Water main burst", "Boil your water now."]
+)
+def test_dedup_empty_or_very_short_texts_never_link(text: str) -> None:
+    stage = deduplicator()
+    first, second = article("a", text), article("b", text, outlet="Other")
+    long = article("long", WATER_MAIN, published=when(5))
+    run(stage, first, second, long)
+    assert [first.copy_of, second.copy_of, long.copy_of] == [None, None, None]
+
+
+def test_dedup_one_repeated_word_becomes_nobodys_original() -> None:
+    stage = deduplicator()
+    spam = article("spam", " ".join(["water"] * 400), published=when(1))
+    other_spam = article("spam2", " ".join(["water"] * 250), published=when(2))
+    real = article("real", WATER_MAIN, published=when(4))
+    teaser = article("teaser", " ".join(WATER_MAIN.split()[:60]), published=when(5))
+    run(stage, spam, other_spam, real, teaser)
+    assert spam.copy_of is None and other_spam.copy_of is None and real.copy_of is None
+    assert teaser.copy_of is not None and teaser.copy_of.original == "real"
+
+
+@pytest.mark.parametrize("text", [GERMAN, RUSSIAN, CHINESE, MIXED])
+def test_dedup_non_english_and_mixed_script_copies_are_found(text: str) -> None:
+    stage = deduplicator()
+    original = article("original", text, outlet="A", published=when(4, 6))
+    parts = paragraphs(text)
+    scraped = article("scraped", "\n\n".join(parts[:-1]) + "\n\nAdvertisement", "B", when(4, 8))
+    exact = article("exact", text, outlet="C", published=when(4, 9))
+    unrelated = article("unrelated", CHINESE_UNRELATED, outlet="D", published=when(4, 10))
+    run(stage, original, scraped, exact, unrelated)
+    assert scraped.copy_of is not None and scraped.copy_of.original == "original"
+    assert exact.copy_of is not None and exact.copy_of.kind == "exact"
+    assert unrelated.copy_of is None
+
+
+def test_dedup_tokens_are_the_words_of_storyline_text() -> None:
+    samples = [
+        WATER_MAIN,
+        GERMAN,
+        RUSSIAN,
+        "naïve café don't l'été ΑΘΗΝΑ 2016 snake_case 3.5% İstanbul straße ﬁne ＡＢＣ",
+    ]
+    for sample in samples:
+        expected = [tokenise(word).hashes[0] for word in words(sample)]
+        assert tokenise(sample).hashes.tolist() == [int(h) for h in expected]
+    assert tokenise("Water WATER water").hashes.tolist() == [tokenise("water").hashes[0]] * 3
+    # scripts written without spaces: every letter is a token
+    assert len(tokenise("東京都は晴れ")) == 6
+
+
+# -- groups and originals ---------------------------------------------------------------
+
+
+def test_dedup_copy_of_a_copy_points_to_the_group_original() -> None:
+    stage = deduplicator()
+    original = article("original", WATER_MAIN, published=when(4, 6))
+    scraped = article("scraped", WATER_MAIN + "\n\nSource: Read Full Article", "B", when(4, 8))
+    teaser = article("teaser", " ".join(scraped.text.split()[:120]), "C", when(4, 9))
+    noisy_copy = article("noisy", noisy(scraped.text), "D", when(4, 10))
+    run(stage, original, scraped, teaser, noisy_copy)
+    assert {a.copy_of.original for a in (scraped, teaser, noisy_copy) if a.copy_of} == {"original"}
+    assert teaser.copy_of is not None and teaser.copy_of.kind == "contained"
+
+
+def test_dedup_earlier_published_late_arrival_becomes_the_original() -> None:
+    index = InMemoryCopyIndex()
+    stage = Deduplicator(Config(), index)
+    first_seen = article("first-seen", WATER_MAIN, "Aggregator", when(4, 10))
+    teaser = article("teaser", " ".join(WATER_MAIN.split()[:90]), "Teasers", when(4, 11))
+    wire = article("wire", WATER_MAIN, "Wire", when(4, 6))  # arrives last, published first
+    run(stage, first_seen, teaser, wire)
+    assert wire.copy_of is None
+    assert index.links["first-seen"].original == "wire"
+    assert index.links["first-seen"].kind == "exact"
+    assert index.links["teaser"].original == "wire"
+    assert index.links["teaser"].kind == "contained"  # keeps its own evidence
+    logged = stage.drain()
+    repointed = {a.article for a in logged if a.kind == "copy" and "re-pointed" in a.reason}
+    assert repointed == {"first-seen", "teaser"}
+    assert any(a.article == "wire" and "original of 2 copies" in a.reason for a in logged)
+
+
+def test_dedup_longest_undated_is_the_original_and_dated_beats_undated() -> None:
+    stage = deduplicator()
+    short = article("short", " ".join(WATER_MAIN.split()[:150]), "A", None)
+    full = article("full", WATER_MAIN, "B", None)
+    run(stage, short, full)
+    assert full.copy_of is None and stage.index.docs([1])[0].root_id == "full"  # type: ignore[attr-defined]
+
+    stage = deduplicator()
+    undated = article("undated", WATER_MAIN, "A", None)
+    dated = article("dated", " ".join(WATER_MAIN.split()[:150]), "B", when(9))
+    run(stage, undated, dated)
+    assert undated.copy_of is None  # the stage re-pointed it: look at the index
+    assert stage.index.links["undated"].original == "dated"  # type: ignore[attr-defined]
+
+
+def test_dedup_same_timestamp_prefers_the_longer_text() -> None:
+    stage = deduplicator()
+    teaser = article("teaser", " ".join(WATER_MAIN.split()[:100]), "A", when(4, 6))
+    full = article("full", WATER_MAIN, "B", when(4, 6))
+    run(stage, teaser, full)
+    assert full.copy_of is None
+    assert stage.index.links["teaser"].original == "full"  # type: ignore[attr-defined]
+
+
+# -- boilerplate ----------------------------------------------------------------------------
+
+
+def test_dedup_boilerplate_of_an_outlet_is_learned_after_a_few_articles() -> None:
+    stage = deduplicator()
+    stories = [
+        article(f"ledger-{n}", text + "\n\n" + LEDGER_FOOTER, "The Valley Ledger", when(n + 1))
+        for n, text in enumerate(LEDGER_STORIES)
+    ]
+    footer_spans = []
+    for story in stories:
+        spans = stage.boilerplate_spans(story)
+        footer_spans.append([story.text[a:b] for a, b in spans])
+        stage(story)
+    assert footer_spans[0] == [] and footer_spans[1] == []
+    assert footer_spans[2] == [LEDGER_FOOTER] and footer_spans[3] == [LEDGER_FOOTER]
+    # once learned, it holds for the outlet's earlier articles too, and not for other outlets
+    assert stage.boilerplate_spans(stories[0], indexed=True) == [
+        (len(stories[0].text) - len(LEDGER_FOOTER), len(stories[0].text))
+    ]
+    elsewhere = article("other", LEDGER_STORIES[0] + "\n\n" + LEDGER_FOOTER, "Other Paper")
+    assert stage.boilerplate_spans(elsewhere) == []
+
+
+def test_dedup_generic_boilerplate_is_recognised_from_the_first_article() -> None:
+    lines = [
+        "Share this article",
+        "Photo: Jane Morrow / Lakeport Daily",
+        "Sign up for our newsletter to get the top stories in your inbox every morning.",
+        "Advertisement",
+        "Source: Read Full Article",
+        "Follow us on Twitter for the latest updates",
+        "© 2025 Lakeport Daily. All rights reserved.",
+        "This article originally appeared on The Harbor Report.",
+    ]
+    text = "\n\n".join([lines[0], lines[1], WATER_MAIN, *lines[2:]])
+    story = article("story", text)
+    found = {story.text[a:b] for a, b in deduplicator().boilerplate_spans(story)}
+    assert found == set(lines)
+
+
+def test_dedup_copies_of_one_outlet_do_not_teach_their_content_as_boilerplate() -> None:
+    stage = deduplicator()
+    first = article("first", WATER_MAIN, "Wire", when(4, 6))
+    copies = [article(f"copy{n}", WATER_MAIN, "Wire", when(4, 7 + n)) for n in range(4)]
+    run(stage, first, *copies)
+    assert stage.boilerplate_spans(copies[-1], indexed=True) == []
+
+
+# -- the engine and the store ----------------------------------------------------------------
+
+
+def test_dedup_store_migration_adds_the_copy_index(store: Store) -> None:
+    assert store.schema_version >= 2
+    tables = {row[0] for row in store.db.execute("SELECT name FROM sqlite_master")}
+    assert {"dedup_docs", "dedup_bands", "dedup_anchors", "dedup_lines"} <= tables
+
+
+def test_dedup_engine_links_copies_and_counts_independent_reports(tmp_path: Path) -> None:
+    with Engine(tmp_path / "news.db", config=Config()) as engine:
+        report = engine.add(
+            [
+                article("wire", WATER_MAIN, "Wire Service", when(4, 6)),
+                article("daily", WATER_MAIN, "Lakeport Daily", when(4, 7)),
+                article("teaser", " ".join(WATER_MAIN.split()[:90]), "Aggregator", when(4, 8)),
+                article("other", WATER_MAIN_OTHER_REPORT, "Harbor Report", when(4, 9)),
+            ]
+        )
+        assert report.copies == 2
+        wire = engine.article("wire")
+        assert engine.article("daily").event == wire.event  # a copy joins its original's event
+        assert engine.article("teaser").event == wire.event
+        story = engine.story(wire.event or "")
+        members = list(engine.articles(story.articles))
+        groups = {a.copy_of.original if a.copy_of else a.id for a in members}
+        assert story.copies == 2 and story.independent_reports == len(groups)
+        rows = {
+            (r.copy, r.copy_outlet, r.original, r.original_outlet, r.kind)
+            for r in engine.republications(story.id)
+        }
+        assert rows == {
+            ("daily", "Lakeport Daily", "wire", "Wire Service", "exact"),
+            ("teaser", "Aggregator", "wire", "Wire Service", "contained"),
+        }
+        exported = story.to_dict()
+        assert exported["copies"] == 2 and len(exported["republications"]) == 2
+        why = [a for a in engine.why("teaser") if a.kind == "copy"]
+        assert why and why[0].target == "wire" and "contained copy of wire" in why[0].reason
+
+
+def test_dedup_engine_finds_copies_after_the_store_is_reopened(tmp_path: Path) -> None:
+    path = tmp_path / "news.db"
+    with Engine(path, config=Config()) as engine:
+        engine.add([article("wire", WATER_MAIN, "Wire Service", when(4, 6))])
+    with Engine(path, config=Config()) as engine:
+        engine.add(
+            [
+                article("exact", WATER_MAIN, "Daily", when(4, 8)),
+                article("noisy", noisy(WATER_MAIN), "Scanner", when(4, 9)),
+                article("other", WATER_MAIN_OTHER_REPORT, "Harbor Report", when(4, 9)),
+            ]
+        )
+        links = {a.id: a.copy_of for a in engine.articles()}
+    assert links["exact"] is not None and links["exact"].original == "wire"
+    assert links["exact"].kind == "exact"
+    assert links["noisy"] is not None and links["noisy"].original == "wire"
+    assert links["wire"] is None and links["other"] is None
+
+
+def test_dedup_engine_rollback_leaves_nothing_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "news.db"
+    batch = [
+        article("wire", WATER_MAIN, "Wire Service", when(4, 6)),
+        article("copy", WATER_MAIN + "\n\nShare this:", "Aggregator", when(4, 7)),
+        article("late", WATER_MAIN, "Daily", when(4, 5)),
+    ]
+    original_insert = Store.insert_article
+
+    def failing(self: Store, item: Article, identity: str, digest: str) -> None:
+        if item.id == "late":
+            raise KeyboardInterrupt
+        original_insert(self, item, identity, digest)
+
+    with Engine(path, config=Config()) as engine:
+        monkeypatch.setattr(Store, "insert_article", failing)
+        with pytest.raises(KeyboardInterrupt):
+            engine.add([Article.from_dict(a.to_dict()) for a in batch])
+        monkeypatch.setattr(Store, "insert_article", original_insert)
+        counts = [
+            engine.store.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            for table in ("articles", "dedup_docs", "dedup_bands", "dedup_anchors", "dedup_lines")
+        ]
+        assert counts == [0, 0, 0, 0, 0]
+        assert engine._deduplicator is None  # its memory is not trusted after a rollback
+        engine.add([Article.from_dict(a.to_dict()) for a in batch[:2]])
+        assert engine.article("copy").copy_of is not None
+        assert engine.article("copy").copy_of.original == "wire"  # type: ignore[union-attr]
+
+
+def test_dedup_store_refuses_other_sketch_settings(tmp_path: Path) -> None:
+    path = tmp_path / "news.db"
+    with Engine(path, config=Config()) as engine:
+        engine.add([article("wire", WATER_MAIN)])
+    with Store(path) as store, pytest.raises(StoreError, match="shingle_words"):
+        Deduplicator(Config(dedup_shingle_words=5), SqliteCopyIndex(store))
+
+
+def test_dedup_settings_are_checked() -> None:
+    with pytest.raises(ConfigError, match="multiple"):
+        deduplicator(dedup_num_perm=100, dedup_bands=32)
+    with pytest.raises(ConfigError, match="near_threshold"):
+        deduplicator(dedup_near_threshold=1.5)
+
+
+def test_dedup_sqlite_and_memory_indexes_link_the_same(tmp_path: Path) -> None:
+    texts = [
+        ("a", WATER_MAIN, when(4, 6)),
+        ("b", WATER_MAIN_OTHER_REPORT, when(4, 7)),
+        ("c", light_rewrite(WATER_MAIN), when(4, 8)),
+        ("d", " ".join(WATER_MAIN.split()[:100]), when(4, 3)),
+        ("e", noisy(WATER_MAIN_OTHER_REPORT), when(4, 9)),
+    ]
+    memory = InMemoryCopyIndex()
+    in_memory = Deduplicator(Config(), memory)
+    with Store(tmp_path / "s.db") as store:
+        stored = Deduplicator(Config(), SqliteCopyIndex(store))
+        for name, text, stamp in texts:
+            in_memory(article(name, text, published=stamp))
+            with store.atomic():
+                item = stored(article(name, text, published=stamp))
+                store.insert_article(item, name, name)
+        rows = store.db.execute("SELECT id, copy_of FROM articles").fetchall()
+    from_store = {row[0]: json.loads(row[1]) for row in rows if row[1]}
+    assert from_store == {key: link.to_dict() for key, link in memory.links.items()}
+    assert from_store["e"]["original"] == "b" and from_store["a"]["original"] == "d"
+
+
+# -- shared material and the labelled example ----------------------------------------------
+
+
+@pytest.mark.shared
+def test_dedup_shared_seeds_are_independent_reports(tmp_path: Path) -> None:
+    seeds = SHARED / "seeds"
+    if not seeds.is_dir():
+        pytest.skip(f"needs the shared material at {SHARED} (put the shared/ folder there)")
+    with Engine(tmp_path / "seeds.db", config=Config()) as engine:
+        report = engine.ingest(seeds)
+        assert report.new == 3
+        assert [a.copy_of for a in engine.articles()] == [None, None, None]
+
+
+EXAMPLE = ROOT / "storyline" / "data" / "example.jsonl"
+EXAMPLE_GOLD = ROOT / "tests" / "data" / "example_gold.json"
+
+
+@pytest.mark.skipif(
+    not (EXAMPLE.is_file() and EXAMPLE_GOLD.is_file()), reason="labelled example not present"
+)
+def test_dedup_example_corpus_links_exactly_the_labelled_copies(tmp_path: Path) -> None:
+    gold = json.loads(EXAMPLE_GOLD.read_text(encoding="utf-8"))
+    expected = {copy["article"]: copy["original"] for copy in gold["copies"]}
+    with Engine(tmp_path / "example.db", config=Config()) as engine:
+        engine.ingest(EXAMPLE)
+        found = {a.id: a.copy_of.original for a in engine.articles() if a.copy_of}
+    assert found == expected
+
+
+def test_dedup_cost_does_not_scan_the_store(tmp_path: Path) -> None:
+    """Lookups are indexed: the query plans of the copy index never scan a table."""
+    with Store(tmp_path / "plan.db") as store:
+        index = SqliteCopyIndex(store)
+        plans = [
+            "SELECT doc FROM (SELECT doc FROM dedup_bands WHERE key = 1 LIMIT 16)",
+            "SELECT doc FROM (SELECT doc FROM dedup_anchors WHERE key = 1 LIMIT 16)",
+            "SELECT key, articles FROM dedup_lines WHERE key IN (1, 2)",
+            "SELECT d.doc FROM articles a JOIN dedup_docs d ON d.article = a.id "
+            "WHERE a.text_hash = 'x'",
+            "SELECT d.doc FROM dedup_docs d JOIN dedup_docs r ON r.doc = d.root "
+            "WHERE d.doc IN (1, 2)",
+            "SELECT doc FROM dedup_docs WHERE root = 3",
+        ]
+        for query in plans:
+            plan = " ".join(row[-1] for row in store.db.execute(f"EXPLAIN QUERY PLAN {query}"))
+            assert "SCAN" not in plan.replace("SCAN CONSTANT ROW", ""), (query, plan)
+        del index
+
+
+def test_dedup_timestamps_of_copies_do_not_matter_beyond_their_order() -> None:
+    stage = deduplicator()
+    base = when(4, 6)
+    texts = [WATER_MAIN, WATER_MAIN + "\n\nAdvertisement", " ".join(WATER_MAIN.split()[:200])]
+    made = [article(f"n{k}", t, "X", base + timedelta(minutes=k)) for k, t in enumerate(texts)]
+    run(stage, *made)
+    assert [a.copy_of.original if a.copy_of else None for a in made] == [None, "n0", "n0"]
+
+
+def test_dedup_sqlite_rows_are_written_inside_the_callers_transaction(tmp_path: Path) -> None:
+    with Store(tmp_path / "tx.db") as store:
+        stage = Deduplicator(Config(), SqliteCopyIndex(store))
+        with pytest.raises(RuntimeError), store.atomic():
+            stage(article("a", WATER_MAIN))
+            raise RuntimeError
+        assert store.db.execute("SELECT count(*) FROM dedup_docs").fetchone()[0] == 0
+        other = sqlite3.connect(tmp_path / "tx.db")
+        assert other.execute("SELECT count(*) FROM dedup_bands").fetchone()[0] == 0
+        other.close()

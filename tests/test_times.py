@@ -1,0 +1,204 @@
+"""Temporal expressions: found, normalised as TIMEX3 does, anchored, and safe on bad input."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from storyline.model import Article, TimeExpr
+from storyline.nlp.times import Anchor, TimeStage, anchor_for, describe, find_times, interval_of
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+ANCHOR = Anchor(date(2019, 7, 16))
+
+
+def one(text: str, anchor: Anchor | None = ANCHOR) -> TimeExpr:
+    found = find_times(text, anchor)
+    assert len(found) == 1, found
+    return found[0]
+
+
+def values(text: str, anchor: Anchor | None = ANCHOR) -> list[tuple[str, str, str]]:
+    return [(t.text, t.type, t.value) for t in find_times(text, anchor)]
+
+
+@pytest.mark.parametrize(
+    ("text", "span", "value", "granularity"),
+    [
+        ("He was born on July 21 in Chicago.", "July 21", "2018-07-21", "day"),
+        ("Miles was born in May of 2018.", "May of 2018", "2018-05", "month"),
+        ("The deal closed Feb. 3, 2019, in New York.", "Feb. 3, 2019", "2019-02-03", "day"),
+        ("It happened on 3 February 2019.", "3 February 2019", "2019-02-03", "day"),
+        ("The report is dated 2019-02-03.", "2019-02-03", "2019-02-03", "day"),
+        ("Prices peaked in the 1990s.", "the 1990s", "199", "decade"),
+        ("Sales rose in the third quarter of 2018.", "the third quarter of 2018", "2018-Q3", "quarter"),
+    ],
+)
+def test_times_absolute_dates(text: str, span: str, value: str, granularity: str) -> None:
+    expr = one(text)
+    assert (expr.text, expr.type, expr.value, expr.granularity) == (span, "DATE", value, granularity)
+    assert text[expr.start : expr.end] == expr.text
+
+
+@pytest.mark.parametrize(
+    ("text", "span", "value"),
+    [
+        ("In June, Teigen shared a photo.", "June", "2019-06"),
+        ("In an interview back in February, she said so.", "February", "2019-02"),
+        ("The company said last week that it would sell.", "last week", "2019-W28"),
+        ("Police said yesterday that two men were arrested.", "yesterday", "2019-07-15"),
+        ("The museum reopens next month.", "next month", "2019-08"),
+        ("Shares fell on Friday.", "Friday", "2019-07-12"),
+        ("The board will meet on Friday.", "Friday", "2019-07-19"),
+        ("The payment is due Dec. 7.", "Dec. 7", "2019-12-07"),
+        ("She arrived two years ago.", "two years ago", "2017"),
+        ("Buses stopped at 4 a.m. Monday.", "4 a.m. Monday", "2019-07-15T04:00"),
+    ],
+)
+def test_times_relative_expressions_follow_the_anchor(text: str, span: str, value: str) -> None:
+    expr = one(text)
+    assert (expr.text, expr.value) == (span, value)
+    assert expr.anchor == "2019-07-16"
+    assert not expr.estimated
+
+
+@pytest.mark.parametrize(
+    ("text", "span", "value", "mod", "age"),
+    [
+        ("his son, Miles, 9 weeks old, was asleep", "9 weeks old", "P9W", None, True),
+        ("Baby Miles is about 14 months old.", "about 14 months old", "P14M", "APPROX", True),
+        ("a 14-month-old boy", "14-month-old", "P14M", None, True),
+        ("90,000 likes in less than 24-hours", "less than 24-hours", "PT24H", "LESS_THAN", False),
+        ("He signed a five-year contract.", "five-year", "P5Y", None, False),
+        ("The strike lasted for 15 days.", "15 days", "P15D", None, False),
+    ],
+)
+def test_times_durations_and_ages(text: str, span: str, value: str, mod: str | None, age: bool) -> None:
+    expr = one(text)
+    assert (expr.text, expr.type, expr.value, expr.mod, expr.age) == (span, "DURATION", value, mod, age)
+
+
+def test_times_sets_and_references() -> None:
+    assert values("Raises of 3.5% a year were offered.") == [("a year", "SET", "P1Y")]
+    assert values("Workers are now back at their desks.") == [("now", "DATE", "PRESENT_REF")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Sales reached 100M last quarterly filing",
+        "The store is open 24/7 for members.",
+        "About 2,000 people marched downtown.",
+        "He scored with 4:12 left, 112-104, going 4-for-7.",
+        "The 1,480 patients received $4.5 million.",
+        "Room 2400 people were waiting in",
+    ],
+)
+def test_times_numbers_that_are_not_dates(text: str) -> None:
+    found = [t for t in find_times(text, ANCHOR) if t.type in ("DATE", "TIME")]
+    assert found == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["It was born on February 30, 2019.", "It opened on February 30.", "Feb. 29, 2019 was the day.", "on 31 April"],
+)
+def test_times_impossible_dates_are_not_dates(text: str) -> None:
+    assert find_times(text, ANCHOR) == []
+
+
+def test_times_far_future_years_are_not_dates() -> None:
+    assert find_times("The vault opens on March 3, 2999 and in the year 2400.", ANCHOR) == []
+    assert one("Plans reach to 2050.").value == "2050"
+
+
+def test_times_without_anchor_stay_underspecified() -> None:
+    assert values("In June, he said.", None) == [("June", "DATE", "XXXX-06")]
+    assert values("He was born on July 21.", None) == [("July 21", "DATE", "XXXX-07-21")]
+    assert one("Miles was born in May of 2018.", None).value == "2018-05"
+
+
+def test_times_estimated_anchor_is_marked() -> None:
+    estimate = Anchor(date(2019, 7, 14), estimated=True, earliest=date(2019, 6, 1), latest=date(2019, 8, 31))
+    expr = one("In June, Teigen shared a photo.", estimate)
+    assert (expr.value, expr.estimated, expr.anchor) == ("2019-06", True, "2019-07-14")
+    assert one("Miles was born in May of 2018.", estimate).estimated is False
+
+
+def test_times_past_tense_event_before_an_estimated_anchor() -> None:
+    estimate = Anchor(date(2018, 7, 20), estimated=True, earliest=date(2018, 7, 3), latest=date(2018, 8, 8))
+    assert one("their little guy (who was born prematurely on July 21)", estimate).value == "2018-07-21"
+    assert one("He was born on July 21.", Anchor(date(2019, 7, 16))).value == "2018-07-21"
+
+
+def test_times_stage_anchors_on_publication_date() -> None:
+    article = Article(id="a", text="The fire started on Saturday.", published=datetime(2026, 2, 22, 2, tzinfo=UTC))
+    TimeStage()(article)
+    assert [(t.text, t.value, t.estimated) for t in article.times] == [("Saturday", "2026-02-21", False)]
+
+
+def test_times_stage_estimates_an_undated_article_from_its_own_dates() -> None:
+    article = Article(id="a", text="On Tuesday, Feb. 3, 2019, the band split. The next day, yesterday's fans wept.")
+    anchor = anchor_for(article)
+    assert anchor is not None and anchor.estimated and anchor.day == date(2019, 2, 3)
+    TimeStage()(article)
+    relative = [t for t in article.times if t.anchor]
+    assert relative and all(t.estimated for t in relative)
+
+
+def test_times_offsets_index_the_text() -> None:
+    text = "Harborview woke up Monday. By 6 a.m., the line stretched. It ended Feb. 24."
+    for expr in find_times(text, ANCHOR):
+        assert text[expr.start : expr.end] == expr.text
+
+
+def test_times_a_megabyte_line_without_spaces_is_fast() -> None:
+    line = ("x9Feb.3,2019/24/7" * 60_000)[:1_000_000]
+    began = time.perf_counter()
+    find_times(line, ANCHOR)
+    assert time.perf_counter() - began < 1.0
+
+
+@pytest.mark.parametrize("line", ["1" * 1_000_000, "May" * 333_334, "-1" * 500_000])
+def test_times_pathological_lines_finish(line: str) -> None:
+    began = time.perf_counter()
+    assert find_times(line, ANCHOR) == []
+    assert time.perf_counter() - began < 1.0
+
+
+def test_times_interval_and_words() -> None:
+    assert interval_of("2018-05") == (date(2018, 5, 1), date(2018, 5, 31))
+    assert interval_of("2019-Q3") == (date(2019, 7, 1), date(2019, 9, 30))
+    assert interval_of("XXXX-06") is None
+    assert describe("2018-05") == "May 2018"
+    assert describe("2018-07", approximate=True) == "about July 2018"
+    assert describe("2019-07-21") == "21 July 2019"
+
+
+def _bench() -> Any:
+    path = Path(__file__).resolve().parents[1] / "bench" / "tempeval_bench.py"
+    spec = importlib.util.spec_from_file_location("tempeval_bench", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.shared
+def test_times_tempeval_value_f1_floor() -> None:
+    """TempEval-3 value F1 may not fall below its pinned floors (TimeBank tuned on, AQUAINT held out)."""
+    root = SHARED / "data" / "tempeval3" / "TBAQ-cleaned"
+    if not root.is_dir():
+        pytest.skip(f"needs TempEval-3 data at {root}")
+    bench = _bench()
+    floors = {"TimeBank": 0.80, "AQUAINT": 0.72}
+    for part, floor in floors.items():
+        row = bench.score(bench.load(root / part), bench.ours).row()
+        assert row["value F1"] >= floor, (part, row)
