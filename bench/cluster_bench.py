@@ -43,7 +43,7 @@ def storyline_online(docs: Sequence[Document], threshold: float, seed: int) -> L
     clusterer = _clusterer(threshold)
     labels = {}
     for doc in _ordered(docs, seed):
-        article = Article(id=doc.id, text=doc.text, title=doc.title)
+        article = _article(doc)
         clusterer(article)
         labels[doc.id] = str(article.event)
     return labels
@@ -64,7 +64,7 @@ def fit(docs: Sequence[Document], orders: int = 3) -> EventModel:
         clusterer = _clusterer(1.0)
         events: dict[str, Profile] = {}
         for doc in _ordered(docs, seed):
-            vectors = clusterer.vectorise(Article(id=doc.id, text=doc.text, title=doc.title))
+            vectors = clusterer.vectorise(_article(doc))
             for gold, event in events.items():
                 features = clusterer.features(vectors, event)
                 rows.append([features[space] for space in SPACES])
@@ -124,6 +124,23 @@ def _ordered(docs: Sequence[Document], seed: int) -> list[Document]:
     return ordered
 
 
+_ARTICLES: dict[str, Article] = {}
+
+
+def _article(doc: Document) -> Article:
+    """The document as the engine sees it: parsed, with its entities, as in production."""
+    if doc.id not in _ARTICLES:
+        from storyline.nlp.entities import EntityStage
+        from storyline.nlp.parse import Parser
+
+        article = Article(id=doc.id, text=doc.text, title=doc.title, language="en")
+        article = EntityStage()(Parser()(article))
+        article.doc = None
+        _ARTICLES[doc.id] = article
+    cached = _ARTICLES[doc.id]
+    return Article(id=cached.id, text=cached.text, title=cached.title, entities=cached.entities)
+
+
 _DF: Counter[str] | None = None
 
 
@@ -132,7 +149,7 @@ def _document_frequencies() -> Counter[str]:
     if _DF is None:
         _DF = Counter()
         for doc in BACKGROUND:
-            article = Article(id=doc.id, text=doc.text, title=doc.title)
+            article = _article(doc)
             for space, terms in article_terms(article).items():
                 _DF.update({f"{space}:{term}" for term in terms})
     return _DF

@@ -1,6 +1,6 @@
 """Contradictions between sources: every planted disagreement found, nothing else flagged.
 
-    python bench/contradictions_bench.py [--shared ../shared] [--entities stage|spacy] [-v]
+    python bench/contradictions_bench.py [--shared ../shared] [--entities stage|spacy]
 
 Two corpora, each article run through parse, entities, times and facts, then
 :func:`storyline.views.contradictions.check_facts` per storyline:
@@ -31,17 +31,23 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from storyline.model import Article, CopyLink, Entity  # noqa: E402
-from storyline.nlp.facts import FactStage, entity_key, merge_keys  # noqa: E402
-from storyline.nlp.parse import Parser, doc_of  # noqa: E402
-from storyline.nlp.times import TimeStage  # noqa: E402
-from storyline.views.contradictions import Contradiction, check_facts  # noqa: E402
+from storyline.model import Article, CopyLink, Entity
+from storyline.nlp.facts import FactStage, entity_key, merge_keys
+from storyline.nlp.parse import Parser, doc_of
+from storyline.nlp.times import TimeStage
+from storyline.views.contradictions import Contradiction, check_facts
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SHARED = ROOT.parent / "shared"
 EXAMPLE = ROOT / "storyline" / "data" / "example.jsonl"
 GOLD = ROOT / "tests" / "data" / "example_gold.json"
-SEED_GOLD = [{"entity": "Miles", "attribute": "birth_date", "sides": [{"article": "000"}, {"article": "001"}]}]
+SEED_GOLD = [
+    {
+        "entity": "Miles",
+        "attribute": "birth_date",
+        "sides": [{"article": "000"}, {"article": "001"}],
+    }
+]
 
 
 @dataclass(slots=True)
@@ -58,13 +64,17 @@ class Result:
 def spacy_entities(article: Article) -> list[Entity]:
     """spaCy's name mentions, one-word names merged into the article's full names."""
     doc = doc_of(article)
-    mentions = [e for e in doc.ents if e.label_ in ("PERSON", "ORG", "GPE", "LOC", "FAC", "EVENT", "NORP")]
+    mentions = [
+        e for e in doc.ents if e.label_ in ("PERSON", "ORG", "GPE", "LOC", "FAC", "EVENT", "NORP")
+    ]
     keys = merge_keys(entity_key(e.text) for e in mentions if e.label_ == "PERSON")
     entities = []
     for mention in mentions:
         key = entity_key(mention.text)
         canonical = keys.get(key, key).title() if mention.label_ == "PERSON" else mention.text
-        entities.append(Entity(mention.text, mention.label_, mention.start_char, mention.end_char, canonical))
+        entities.append(
+            Entity(mention.text, mention.label_, mention.start_char, mention.end_char, canonical)
+        )
     return entities
 
 
@@ -92,12 +102,17 @@ def matches(found: Contradiction, planted: dict[str, Any]) -> bool:
     wanted = [side["article"] for side in planted["sides"]]
     sides = [{e.article for e in side.evidence} for side in found.sides]
     return any(
-        wanted[0] in a and wanted[1] in b for i, a in enumerate(sides) for j, b in enumerate(sides) if i != j
+        wanted[0] in a and wanted[1] in b
+        for i, a in enumerate(sides)
+        for j, b in enumerate(sides)
+        if i != j
     )
 
 
 def describe(found: Contradiction) -> str:
-    sides = " vs ".join(f"{s.label} ({', '.join(e.article for e in s.evidence)})" for s in found.sides)
+    sides = " vs ".join(
+        f"{s.label} ({', '.join(e.article for e in s.evidence)})" for s in found.sides
+    )
     return f"{found.entity or 'the event'} {found.attribute}: {sides}"
 
 
@@ -116,7 +131,10 @@ def seeds(shared: Path, entities: str) -> Result | None:
     if not folder.is_dir():
         print(f"seeds not found: put the seed articles in {folder} (see ../shared/README.md)")
         return None
-    articles = [Article(id=p.name[:3], text=p.read_text(encoding="utf-8"), outlet=p.stem) for p in sorted(folder.glob("*.txt"))]
+    articles = [
+        Article(id=p.name[:3], text=p.read_text(encoding="utf-8"), outlet=p.stem)
+        for p in sorted(folder.glob("*.txt"))
+    ]
     annotate(articles, entities)
     return evaluate("seeds", [articles], SEED_GOLD)
 
@@ -152,12 +170,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", type=Path, default=DEFAULT_SHARED)
     parser.add_argument("--entities", choices=("stage", "spacy"), default="stage")
-    parser.add_argument("-v", "--verbose", action="store_true", help="list missed and spurious")
     args = parser.parse_args(argv)
-    results = [r for r in (seeds(args.shared, args.entities), example(args.entities)) if r is not None]
-    print(f"\n{'corpus':<16}{'planted':>8}{'found':>7}{'matched':>9}{'missed':>8}{'spurious':>10}{'seconds':>9}")
+    results = [
+        r for r in (seeds(args.shared, args.entities), example(args.entities)) if r is not None
+    ]
+    print(
+        f"\n{'corpus':<16}{'planted':>8}{'found':>7}{'matched':>9}{'missed':>8}{'spurious':>10}{'seconds':>9}"
+    )
     for r in results:
-        print(f"{r.corpus:<16}{r.gold:>8}{r.found:>7}{r.matched:>9}{len(r.missed):>8}{len(r.spurious):>10}{r.seconds:>9.2f}")
+        print(
+            f"{r.corpus:<16}{r.gold:>8}{r.found:>7}{r.matched:>9}{len(r.missed):>8}{len(r.spurious):>10}{r.seconds:>9.2f}"
+        )
     for r in results:
         for item in r.missed:
             print(f"  {r.corpus}: missed {item}")

@@ -86,39 +86,57 @@ def items_of(docs: Iterable[Doc]) -> list[Item]:
     return [Item(doc, text_hash(doc.text)) for doc in docs]
 
 
-def run_ours(items: list[Item], config: Config) -> tuple[dict[str, str], float, int]:
-    """Predicted original of every article, seconds, re-points."""
+@dataclass(slots=True)
+class Timing:
+    """Wall-clock and CPU seconds of one run (CPU is what a shared machine cannot steal)."""
+
+    wall: float = 0.0
+    cpu: float = 0.0
+
+    @classmethod
+    def start(cls) -> Timing:
+        return cls(-time.perf_counter(), -time.process_time())
+
+    def stop(self) -> Timing:
+        self.wall += time.perf_counter()
+        self.cpu += time.process_time()
+        return self
+
+
+def run_ours(items: list[Item], config: Config) -> tuple[dict[str, str], Timing, int]:
+    """Predicted original of every article, time taken, re-points."""
     index = InMemoryCopyIndex()
     stage = Deduplicator(config, index)
     articles = [item.article() for item in items]
-    start = time.perf_counter()
+    timing = Timing.start()
     for article, item in zip(articles, items, strict=True):
         stage(article, item.digest)
-    seconds = time.perf_counter() - start
+    timing.stop()
     repoints = sum(1 for a in stage.drain() if "re-pointed" in a.reason)
     groups = {item.doc.id: item.doc.id for item in items}
     groups.update({key: link.original for key, link in index.links.items()})
-    return groups, seconds, repoints
+    return groups, timing, repoints
 
 
 def run_ours_sqlite(
     items: list[Item], config: Config, path: str = ":memory:"
-) -> tuple[dict[str, str], float]:
-    """The same stage on the SQLite index, committing every 64 articles as ingest does."""
+) -> tuple[dict[str, str], Timing]:
+    """The same stage on the SQLite index, committing every 64 articles as ingest does
+    (the article rows are written too: the index reads texts from them)."""
     with Store(path) as store:
         stage = Deduplicator(config, SqliteCopyIndex(store))
-        start = time.perf_counter()
+        timing = Timing.start()
         for batch in range(0, len(items), 64):
             with store.atomic():
                 for item in items[batch : batch + 64]:
                     article = stage(item.article(), item.digest)
                     store.insert_article(article, f"id:{article.id}", item.digest)
-        seconds = time.perf_counter() - start
+        timing.stop()
         groups = {}
         for row in store.db.execute("SELECT id, copy_of FROM articles"):
             link = json.loads(row[1]) if row[1] else None
             groups[row[0]] = link["original"] if link else row[0]
-    return groups, seconds
+    return groups, timing
 
 
 def baseline_shingles(text: str, size: int) -> list[bytes]:
@@ -132,13 +150,13 @@ def run_datasketch(
     num_perm: int,
     size: int,
     minhashes: list[Any] | None = None,
-) -> tuple[dict[str, str], float]:
+) -> tuple[dict[str, str], Timing]:
     """datasketch as its documentation shows it: MinHash of word shingles, MinHashLSH;
     an article joins the group of its best candidate whose estimated Jaccard clears
-    the threshold. Returns groups and seconds (MinHash included unless given)."""
+    the threshold. Returns groups and time taken (MinHash included unless given)."""
     from datasketch import MinHash, MinHashLSH
 
-    start = time.perf_counter()
+    timing = Timing.start()
     lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
     parent: dict[str, str] = {}
     kept: dict[str, Any] = {}
@@ -163,16 +181,16 @@ def run_datasketch(
         if minhash is None:
             continue
         best, best_score = None, threshold
-        for candidate in lsh.query(minhash):
+        for candidate in sorted(lsh.query(minhash)):  # sorted: ties break the same each run
             score = minhash.jaccard(kept[candidate])
-            if score >= best_score:
+            if score > best_score or (best is None and score >= best_score):
                 best, best_score = candidate, score
         if best is not None:
             parent[key] = find(best)
         lsh.insert(key, minhash)
         kept[key] = minhash
-    seconds = time.perf_counter() - start
-    return {key: find(key) for key in parent}, seconds
+    timing.stop()
+    return {key: find(key) for key in parent}, timing
 
 
 def datasketch_minhashes(items: list[Item], num_perm: int, size: int) -> tuple[list[Any], float]:
@@ -293,7 +311,8 @@ def quality(docs: list[Doc], predicted: dict[str, str]) -> dict[str, Any]:
 
 
 class Synthetic:
-    """Distinct articles from PolNeAR texts: content words swapped for corpus words."""
+    """Distinct articles from PolNeAR texts: content words swapped for corpus words,
+    numbers for other numbers; function words, punctuation and layout kept."""
 
     def __init__(self, bases: list[Doc], seed: int) -> None:
         self.seed = seed
@@ -302,6 +321,7 @@ class Synthetic:
         counts: Counter[str] = Counter()
         self.layouts: list[list[list[str]]] = []
         self.types: list[list[str]] = []
+        self.numbers: list[list[str]] = []
         for base in bases:
             layout = [re.findall(r"\w+(?:'\w+)?|[^\w\s]+", p) for p in corpus.paragraphs(base.text)]
             content = sorted(
@@ -310,6 +330,7 @@ class Synthetic:
             counts.update(t.casefold() for p in layout for t in p if t in content)
             self.layouts.append(layout)
             self.types.append(content)
+            self.numbers.append(sorted({t for p in layout for t in p if t.isdigit()}))
         self.vocab = [w for w, _ in counts.most_common()]
         weights = [n for _, n in counts.most_common()]
         total = 0.0
@@ -324,6 +345,7 @@ class Synthetic:
         types = self.types[which]
         chosen = rng.choices(self.vocab, cum_weights=self.cumulative, k=len(types))
         swap = dict(zip(types, chosen, strict=True))
+        swap.update({n: str(rng.randrange(1, 10 ** len(n))) for n in self.numbers[which]})
         text = "\n\n".join(" ".join(swap.get(t, t) for t in p) for p in self.layouts[which])
         when = datetime(2016, 1, 1, tzinfo=UTC) + timedelta(minutes=number)
         return Doc(
@@ -371,7 +393,7 @@ def probe(
     size: int = 1000,
 ) -> dict[str, float]:
     """Per-article cost of ``size`` new articles, half of them copies of stored ones,
-    inside a transaction that is then rolled back."""
+    in batches of 64 as ingest does, each batch rolled back instead of committed."""
     docs = []
     for number in range(size // 2):
         docs.append(make(10**9 + stored + number))
@@ -381,29 +403,50 @@ def probe(
         copy.id = f"probe-copy-{stored}-{number}"
         docs.append(copy)
     items = items_of(docs)
-    timings = []
+    wall, cpu = [], []
     found = 0
+    for batch in range(0, len(items), 64):
+        try:
+            with store.atomic():
+                for item in items[batch : batch + 64]:
+                    timing = Timing.start()
+                    article = stage(item.article(), item.digest)
+                    store.insert_article(article, f"id:{article.id}", item.digest)
+                    timing.stop()
+                    wall.append(timing.wall)
+                    cpu.append(timing.cpu)
+                    if item.doc.id.startswith("probe-copy"):
+                        found += stage.joined == item.doc.group  # its group, as copy or original
+                raise RollbackError
+        except RollbackError:
+            pass
+        stage.drain()
+        stage._cache.clear()  # rolled back: what it remembers is gone from the store
+    wall.sort()
+    return {
+        "cpu_us": statistics.fmean(cpu) * 1e6,
+        "wall_us": statistics.fmean(wall) * 1e6,
+        "wall_p50_us": wall[len(wall) // 2] * 1e6,
+        "wall_p95_us": wall[int(len(wall) * 0.95)] * 1e6,
+        "probe_copies_found": found / (size // 2),
+    }
+
+
+def open_store(path: str, config: Config, make: Synthetic, stored: int) -> float:
+    """Seconds from opening the file to the first article checked against the index."""
+    timing = Timing.start()
+    store = Store(path)
+    stage = Deduplicator(config, SqliteCopyIndex(store))
+    first = items_of([make(10**9 - 1 - stored)])[0]
     try:
         with store.atomic():
-            for item in items:
-                start = time.perf_counter()
-                article = stage(item.article(), item.digest)
-                store.insert_article(article, f"id:{article.id}", item.digest)
-                timings.append(time.perf_counter() - start)
-                if item.doc.id.startswith("probe-copy") and article.copy_of is not None:
-                    found += article.copy_of.original == item.doc.group
+            stage(first.article(), first.digest)
             raise RollbackError
     except RollbackError:
         pass
-    stage.drain()
-    stage._cache.clear()  # a fresh process would not have them either
-    timings.sort()
-    return {
-        "mean_us": statistics.fmean(timings) * 1e6,
-        "p50_us": timings[len(timings) // 2] * 1e6,
-        "p95_us": timings[int(len(timings) * 0.95)] * 1e6,
-        "probe_copies_found": found / (size // 2),
-    }
+    timing.stop()
+    store.close()
+    return timing.wall
 
 
 def scaling(
@@ -414,36 +457,26 @@ def scaling(
     path = str(folder / "scale.db")
     rows = []
     stored = 0
-    store = Store(path)
-    stage = Deduplicator(config, SqliteCopyIndex(store))
-    build_seconds = 0.0
     for size in sizes:
-        start = time.perf_counter()
-        while stored < size:
-            batch = min(500, size - stored)
-            items = items_of(make(n) for n in range(stored, stored + batch))
-            began = time.perf_counter()
-            stored += ingest(store, stage, items)
-            build_seconds += time.perf_counter() - began
-        built = time.perf_counter() - start
-        costs = probe(store, stage, make, stored, rng)
-        store.close()
-        start = time.perf_counter()
         store = Store(path)
         stage = Deduplicator(config, SqliteCopyIndex(store))
-        first = items_of([make(10**9 - 1 - stored)])[0]
-        try:
-            with store.atomic():  # one lookup, then leave the store as it was
-                stage(first.article(), first.digest)
-                raise RollbackError
-        except RollbackError:
-            pass
-        opened = time.perf_counter() - start
+        built, added = Timing(), 0
+        while stored < size:
+            items = items_of(make(n) for n in range(stored, min(size, stored + 500)))
+            timing = Timing.start()
+            count = ingest(store, stage, items)
+            timing.stop()
+            built.wall, built.cpu = built.wall + timing.wall, built.cpu + timing.cpu
+            stored += count
+            added += count
+        costs = probe(store, stage, make, stored, rng)
+        store.close()
+        opened = open_store(path, config, make, stored)
         row = {
             "articles": stored,
             **{k: round(v, 3) for k, v in costs.items()},
-            "build_us_per_article": round(build_seconds / stored * 1e6, 1),
-            "build_seconds_this_step": round(built, 1),
+            "build_cpu_us": round(built.cpu / added * 1e6, 1),
+            "build_wall_us": round(built.wall / added * 1e6, 1),
             "open_seconds": round(opened, 3),
             "rss_mb": round(rss_mb(), 1),
             "peak_rss_mb": round(peak_rss_mb(), 1),
@@ -451,13 +484,13 @@ def scaling(
         }
         rows.append(row)
         print(
-            f"  {stored:>9,} stored: {row['mean_us']:8.0f} us/article (p50 {row['p50_us']:.0f}, "
-            f"p95 {row['p95_us']:.0f}), probe copies found {row['probe_copies_found']:.3f}, "
-            f"open {row['open_seconds']:.3f} s, RSS {row['rss_mb']:.0f} MB, "
-            f"file {row['db_mb']:.0f} MB",
+            f"  {stored:>9,} stored: probe {row['cpu_us']:6.0f} us CPU/article, wall "
+            f"{row['wall_us']:.0f} (p50 {row['wall_p50_us']:.0f}, p95 {row['wall_p95_us']:.0f}); "
+            f"building to here {row['build_cpu_us']:.0f} us CPU/article; probe copies found "
+            f"{row['probe_copies_found']:.3f}; open {row['open_seconds']:.3f} s; "
+            f"RSS {row['rss_mb']:.0f} MB; file {row['db_mb']:.0f} MB",
             flush=True,
         )
-    store.close()
     return rows
 
 
@@ -501,15 +534,20 @@ def index_memory(items: list[Item], config: Config, threshold: float) -> dict[st
 # -- report ----------------------------------------------------------------------------
 
 
-def print_quality(name: str, result: dict[str, Any]) -> None:
+def print_quality(name: str, result: dict[str, Any], originals: bool = True) -> None:
     print(f"  {name}")
     print(f"    {'all pairs':20} {result['all'].row()}  ARI {result['ari']:.3f}")
     for kind in corpus.KINDS:
         print(f"    {kind:20} {result[kind].row()}")
+    chosen = (
+        f"; the labelled original is the group's original in "
+        f"{result['original_chosen_right']:.3f} of groups"
+        if originals
+        else ""
+    )
     print(
         f"    hard negatives merged: {result['hard_negatives_merged']} of "
-        f"{result['hard_negative_pairs']} same-day pairs of different originals; "
-        f"original chosen right in {result['original_chosen_right']:.3f} of groups"
+        f"{result['hard_negative_pairs']} same-day pairs of different originals{chosen}"
     )
 
 
@@ -528,36 +566,7 @@ def as_json(value: Any) -> Any:
     return value
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description="storyline dedup vs datasketch")
-    parser.add_argument("--seed", type=int, default=20161108)
-    parser.add_argument(
-        "--scale",
-        choices=("small", "large", "none"),
-        default="small",
-        help="stored articles for the scaling figures: small = 10k and 100k, "
-        "large = also 1M (about an hour), none = skip",
-    )
-    parser.add_argument("--rounds", type=int, default=3, help="alternating throughput runs")
-    parser.add_argument("--json", type=Path, help="also write the figures to this file")
-    args = parser.parse_args()
-    corpus.need_shared()
-    config = Config()
-    results: dict[str, Any] = {
-        "seed": args.seed,
-        "config": {k: getattr(config, k) for k in Config.field_names() if k.startswith("dedup_")},
-    }
-    print(
-        f"generator seed {args.seed}; python {sys.version.split()[0]}; "
-        f"sqlite {sqlite3.sqlite_version}"
-    )
-
-    docs, counts = corpus.generate(args.seed)
-    items = items_of(docs)
-    kinds = Counter(doc.kind for doc in docs)
-    print(f"corpus: {counts}; {dict(sorted(kinds.items()))}")
-    results["corpus"] = {**counts, "kinds": dict(kinds)}
-
+def quality_section(docs: list[Doc], items: list[Item], config: Config) -> dict[str, Any]:
     print("\n1. quality (pair precision / recall / F1 per copy kind)")
     ours, _, repoints = run_ours(items, config)
     ours_quality = quality(docs, ours)
@@ -565,8 +574,6 @@ def main() -> None:
     sqlite_groups, _ = run_ours_sqlite(items, config)
     same = sqlite_groups == ours
     print(f"    SQLite index gives the same links: {same}")
-    results["ours"] = {**ours_quality, "repoints": repoints, "sqlite_same_links": same}
-
     size, perms = config.dedup_shingle_words, config.dedup_num_perm
     minhashes, _ = datasketch_minhashes(items, perms, size)
     sweep = {}
@@ -577,68 +584,216 @@ def main() -> None:
     reaching = [t for t in THRESHOLDS if sweep[t]["all"].recall >= target]
     chosen = max(reaching) if reaching else max(THRESHOLDS, key=lambda t: sweep[t]["all"].recall)
     note = "equal recall" if reaching else "highest recall it reaches (below ours)"
-    print_quality(f"datasketch MinHashLSH, threshold {chosen} ({note})", sweep[chosen])
+    print_quality(
+        f"datasketch MinHashLSH, {perms} permutations, threshold {chosen} ({note})",
+        sweep[chosen],
+        originals=False,
+    )
     print(
         "    threshold sweep (P / R over all pairs): "
         + ", ".join(
             f"{t}: {sweep[t]['all'].precision:.3f}/{sweep[t]['all'].recall:.3f}" for t in THRESHOLDS
         )
     )
-    results["datasketch"] = {
-        "threshold": chosen,
-        "note": note,
-        **sweep[chosen],
-        "sweep": {str(t): sweep[t]["all"] for t in THRESHOLDS},
+    return {
+        "ours": {**ours_quality, "repoints": repoints, "sqlite_same_links": same},
+        "datasketch": {
+            "threshold": chosen,
+            "note": note,
+            **sweep[chosen],
+            "sweep": {str(t): sweep[t]["all"] for t in THRESHOLDS},
+        },
     }
 
-    print(f"\n2. throughput, {len(items)} articles, {args.rounds} alternating runs (best of)")
-    ours_runs, sqlite_runs, theirs_runs = [], [], []
-    for _ in range(args.rounds):
-        ours_runs.append(run_ours(items, config)[1])
-        theirs_runs.append(run_datasketch(items, chosen, perms, size)[1])
-        sqlite_runs.append(run_ours_sqlite(items, config)[1])
+
+def throughput_section(
+    items: list[Item], config: Config, threshold: float, rounds: int
+) -> dict[str, Any]:
+    print(f"\n2. throughput, {len(items)} articles, {rounds} alternating runs (best of)")
+    size, perms = config.dedup_shingle_words, config.dedup_num_perm
+    runs: dict[str, list[Timing]] = {"ours_memory": [], "ours_sqlite": [], "datasketch": []}
+    shingling = []
+    for _ in range(rounds):
+        runs["ours_memory"].append(run_ours(items, config)[1])
+        runs["datasketch"].append(run_datasketch(items, threshold, perms, size)[1])
+        runs["ours_sqlite"].append(run_ours_sqlite(items, config)[1])
+        timing = Timing.start()
+        for item in items:
+            baseline_shingles(item.doc.text, size)
+        shingling.append(timing.stop().cpu)
     rate = {
-        "ours_memory": len(items) / min(ours_runs),
-        "ours_sqlite": len(items) / min(sqlite_runs),
-        "datasketch": len(items) / min(theirs_runs),
+        f"{name}_{clock}": len(items) / min(getattr(t, clock) for t in timings)
+        for name, timings in runs.items()
+        for clock in ("wall", "cpu")
     }
-    print(f"    storyline, in-memory index: {rate['ours_memory']:8.0f} articles/s")
-    print(
-        f"    storyline, SQLite index:    {rate['ours_sqlite']:8.0f} articles/s (commits included)"
-    )
-    print(f"    datasketch at {chosen}:       {rate['datasketch']:8.0f} articles/s")
-    print(
-        f"    ratio: {rate['ours_memory'] / rate['datasketch']:.1f}x in memory, "
-        f"{rate['ours_sqlite'] / rate['datasketch']:.1f}x with SQLite"
-    )
-    results["throughput"] = {
-        **rate,
-        "ratio_memory": rate["ours_memory"] / rate["datasketch"],
-        "ratio_sqlite": rate["ours_sqlite"] / rate["datasketch"],
+    labels = {
+        "ours_memory": "storyline, in-memory index",
+        "ours_sqlite": "storyline, SQLite index (commits included)",
+        "datasketch": f"datasketch at {threshold}",
     }
-
-    memory = index_memory(items, config, chosen)
+    for name, label in labels.items():
+        print(
+            f"    {label:44} {rate[name + '_wall']:7.0f} articles/s wall, "
+            f"{rate[name + '_cpu']:7.0f} per CPU second"
+        )
+    ratios = {
+        f"ratio_{name}_{clock}": rate[f"{name}_{clock}"] / rate[f"datasketch_{clock}"]
+        for name in ("ours_memory", "ours_sqlite")
+        for clock in ("wall", "cpu")
+    }
+    print(
+        f"    ratio to datasketch: {ratios['ratio_ours_memory_wall']:.1f}x in memory "
+        f"({ratios['ratio_ours_memory_cpu']:.1f}x in CPU time), "
+        f"{ratios['ratio_ours_sqlite_wall']:.1f}x with SQLite "
+        f"({ratios['ratio_ours_sqlite_cpu']:.1f}x in CPU time)"
+    )
+    share = min(shingling) * rate["datasketch_cpu"] / len(items)
+    print(
+        f"    of datasketch's CPU time, {share:.0%} is making its shingles "
+        f"(storyline.text.words, joined and encoded); the rest is MinHash and LSH"
+    )
+    memory = index_memory(items, config, threshold)
     print(
         f"    in-memory index per million articles: storyline "
         f"{memory['ours_bytes_per_article'] * 1e6 / 1e9:.2f} GB, datasketch "
         f"{memory['datasketch_bytes_per_article'] * 1e6 / 1e9:.2f} GB (texts excluded)"
     )
-    results["memory"] = memory
+    return {"throughput": {**rate, **ratios, "datasketch_shingling_share": share}, "memory": memory}
 
-    sizes = {"small": [10_000, 100_000], "large": [10_000, 100_000, 1_000_000], "none": []}[
-        args.scale
-    ]
-    if sizes:
-        print(f"\n3. scaling on SQLite: probe of 1000 articles (rolled back) at {sizes}")
-        bases = corpus.load_polnear()
-        with tempfile.TemporaryDirectory() as folder:
-            rows = scaling(bases, args.seed, sizes, config, Path(folder))
-        results["scaling"] = rows
-        last = rows[-1]
-        print(
-            f"    peak RSS {last['peak_rss_mb']:.0f} MB for the whole run; store file "
-            f"{last['db_mb'] / last['articles'] * 1e6 / 1e3:.1f} GB per million articles"
+
+def scaling_section(sizes: list[int], seed: int, config: Config, workdir: Path | None) -> list[Any]:
+    print(f"\n3. scaling on SQLite: probe of 1000 articles (rolled back) at {sizes}")
+    bases = corpus.load_polnear()
+    with tempfile.TemporaryDirectory(dir=workdir) as folder:
+        rows = scaling(bases, seed, sizes, config, Path(folder))
+    last = rows[-1]
+    print(
+        f"    peak RSS {last['peak_rss_mb']:.0f} MB for the whole run; store file "
+        f"{last['db_mb'] / last['articles'] * 1e6 / 1e3:.1f} GB per million articles"
+    )
+    return rows
+
+
+#: settings varied one at a time from the defaults by ``--sweep``
+SWEEP: tuple[tuple[str, tuple[Any, ...]], ...] = (
+    ("dedup_near_threshold", (0.3, 0.4, 0.6, 0.7, 0.8)),
+    ("dedup_containment_threshold", (0.6, 0.7, 0.9, 0.95)),
+    ("dedup_min_cover", (0.05, 0.2, 0.3)),
+    ("dedup_rewrite_sentences", (0.4, 0.5, 0.7, 0.8)),
+    ("dedup_rewrite_pairs", (0.1, 0.3)),
+    ("dedup_min_shingles", (10, 40)),
+    ("dedup_shingle_words", (3, 5)),
+    ("dedup_anchor_rate", (4, 16)),
+)
+EXAMPLE = Path(__file__).resolve().parents[1] / "storyline" / "data" / "example.jsonl"
+EXAMPLE_GOLD = Path(__file__).resolve().parents[1] / "tests" / "data" / "example_gold.json"
+
+
+def example_score(config: Config) -> tuple[int, int, int]:
+    """(labelled copies linked to their original, labelled copies, wrong links) on the
+    labelled example corpus of the repository."""
+    gold = {c["article"]: c["original"] for c in json.loads(EXAMPLE_GOLD.read_text())["copies"]}
+    index = InMemoryCopyIndex()
+    stage = Deduplicator(config, index)
+    for line in EXAMPLE.read_text(encoding="utf-8").splitlines():
+        record = json.loads(line)
+        article = Article(
+            id=record["id"],
+            text=record["text"],
+            outlet=record.get("outlet"),
+            published=datetime.fromisoformat(record["published"].replace("Z", "+00:00")),
         )
+        stage(article)
+    found = {key: link.original for key, link in index.links.items()}
+    right = sum(1 for key, original in gold.items() if found.get(key) == original)
+    wrong = sum(1 for key, original in found.items() if gold.get(key) != original)
+    return right, len(gold), wrong
+
+
+def sweep_section(docs: list[Doc], items: list[Item], strength: float) -> list[dict[str, Any]]:
+    print(
+        f"\n4. settings, one at a time from the defaults (storyline only), on copies of "
+        f"edit strength {strength:g}"
+    )
+    rows = []
+    variants: list[tuple[str, Any]] = [("defaults", None)]
+    variants += [(name, value) for name, values in SWEEP for value in values]
+    for name, value in variants:
+        config = Config() if value is None else Config(**{name: value})
+        groups, timing, _ = run_ours(items, config)
+        result = quality(docs, groups)
+        right, labelled, wrong = example_score(config) if EXAMPLE_GOLD.is_file() else (0, 0, 0)
+        row = {
+            "strength": strength,
+            "setting": name,
+            "value": value,
+            "precision": result["all"].precision,
+            "recall": result["all"].recall,
+            "rewrite_recall": result["rewrite"].recall,
+            "truncated_recall": result["truncated"].recall,
+            "hard_negatives_merged": result["hard_negatives_merged"],
+            "example_right": right,
+            "example_labelled": labelled,
+            "example_wrong": wrong,
+            "cpu_us": timing.cpu / len(items) * 1e6,
+        }
+        rows.append(row)
+        label = name if value is None else f"{name} = {value}"
+        print(
+            f"    {label:36} P {row['precision']:.4f}  R {row['recall']:.4f}  "
+            f"truncated R {row['truncated_recall']:.3f}  hard negatives "
+            f"{row['hard_negatives_merged']}  example {right}/{labelled} (wrong {wrong})  "
+            f"{row['cpu_us']:.0f} us CPU",
+            flush=True,
+        )
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="storyline dedup vs datasketch")
+    parser.add_argument("--seed", type=int, default=20161108)
+    parser.add_argument(
+        "--scale",
+        choices=("small", "large", "none"),
+        default="small",
+        help="stored articles for the scaling figures: small = 10k and 100k, "
+        "large = also 1M (hours on 2 shared cores), none = skip",
+    )
+    parser.add_argument("--rounds", type=int, default=3, help="alternating throughput runs")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument(
+        "--workdir", type=Path, help="where to build the scaling store (about 7 GB per million)"
+    )
+    parser.add_argument(
+        "--sweep", action="store_true", help="also vary each threshold and report P/R"
+    )
+    args = parser.parse_args()
+    corpus.need_shared()
+    config = Config()
+    print(
+        f"generator seed {args.seed}; python {sys.version.split()[0]}; "
+        f"sqlite {sqlite3.sqlite_version}"
+    )
+    docs, counts = corpus.generate(args.seed)
+    items = items_of(docs)
+    kinds = Counter(doc.kind for doc in docs)
+    print(f"corpus: {counts}; {dict(sorted(kinds.items()))}")
+    results: dict[str, Any] = {
+        "seed": args.seed,
+        "config": {k: getattr(config, k) for k in Config.field_names() if k.startswith("dedup_")},
+        "corpus": {**counts, "kinds": dict(kinds)},
+    }
+    results.update(quality_section(docs, items, config))
+    results.update(
+        throughput_section(items, config, results["datasketch"]["threshold"], args.rounds)
+    )
+    if args.sweep:
+        results["sweep"] = sweep_section(docs, items, 1.0)
+        heavy, _ = corpus.generate(args.seed, strength=3.0)
+        results["sweep"] += sweep_section(heavy, items_of(heavy), 3.0)
+    sizes = {"small": [10_000, 100_000], "large": [10_000, 100_000, 1_000_000], "none": []}
+    if sizes[args.scale]:
+        results["scaling"] = scaling_section(sizes[args.scale], args.seed, config, args.workdir)
     if args.json:
         args.json.write_text(json.dumps(as_json(results), indent=2))
         print(f"\nwrote {args.json}")

@@ -292,9 +292,9 @@ def add_boilerplate(rng: random.Random, text: str, scraper: str) -> str:
     return "\n\n".join([*head, text, *tail])
 
 
-def truncate(rng: random.Random, text: str) -> str:
+def truncate(rng: random.Random, text: str, strength: float = 1.0) -> str:
     tokens = list(re.finditer(r"\S+", text))
-    keep = max(1, int(len(tokens) * rng.uniform(0.3, 0.7)))
+    keep = max(1, int(len(tokens) * rng.uniform(0.3 / strength, 0.7)))
     cut = text[: tokens[keep - 1].end()]
     if rng.random() < 0.5:
         cut += " …"
@@ -317,25 +317,29 @@ def shuffle_paragraphs(rng: random.Random, text: str) -> str:
     return "\n\n".join(parts)
 
 
-def rewrite(rng: random.Random, text: str) -> str:
+def rewrite(rng: random.Random, text: str, strength: float = 1.0) -> str:
     """Synonym swaps in about a third of the sentences, some clauses swapped, one
-    sentence dropped and one added."""
+    sentence dropped and one added (``strength`` times as much, up to a swap in
+    almost every sentence)."""
+    swap, clause = min(0.95, 0.35 * strength), min(0.9, 0.1 * strength)
     out_paragraphs = []
     for paragraph in paragraphs(text):
         out = []
         for sentence in sentences(paragraph):
-            if rng.random() < 0.35:
+            if rng.random() < swap:
                 sentence = _swap_synonym(rng, sentence)
-            if rng.random() < 0.1:
+            if rng.random() < clause:
                 sentence = _swap_clauses(sentence)
             out.append(sentence)
         out_paragraphs.append(out)
-    flat = [(i, j) for i, p in enumerate(out_paragraphs) for j in range(len(p))]
-    if len(flat) > 4:
-        i, j = rng.choice(flat)
-        out_paragraphs[i].pop(j)
-    target = rng.choice([p for p in out_paragraphs if p] or [[]])
-    target.insert(rng.randint(0, len(target)), rng.choice(ADDED_SENTENCES))
+    for _ in range(max(1, round(strength))):
+        flat = [(i, j) for i, p in enumerate(out_paragraphs) for j in range(len(p))]
+        if len(flat) > 4:
+            i, j = rng.choice(flat)
+            out_paragraphs[i].pop(j)
+    for _ in range(max(1, round(strength))):
+        target = rng.choice([p for p in out_paragraphs if p] or [[]])
+        target.insert(rng.randint(0, len(target)), rng.choice(ADDED_SENTENCES))
     return "\n\n".join(" ".join(p) for p in out_paragraphs if p)
 
 
@@ -363,13 +367,15 @@ def _swap_clauses(sentence: str) -> str:
     return f"{right}, {left}{end or '.'}"
 
 
-def add_noise(rng: random.Random, text: str) -> str:
-    """About 3% of words damaged; now and then a word broken over two lines."""
+def add_noise(rng: random.Random, text: str, strength: float = 1.0) -> str:
+    """About 3% of words damaged (``strength`` times that); some words broken over two
+    lines."""
+    rate = 0.03 * strength
 
     def damage(match: re.Match[str]) -> str:
         word = match.group()
         roll = rng.random()
-        if roll > 0.03 or len(word) < 3:
+        if roll > rate or len(word) < 3:
             return word
         choice = rng.randrange(5)
         at = rng.randrange(1, len(word) - 1)
@@ -396,7 +402,9 @@ def new_headline(rng: random.Random, title: str) -> str:
     return headline if headline != title else "Opinion: " + title
 
 
-def make_copy(rng: random.Random, source: Doc, kind: str, number: int) -> Doc:
+def make_copy(
+    rng: random.Random, source: Doc, kind: str, number: int, strength: float = 1.0
+) -> Doc:
     outlet = rng.choice(REPUBLISHERS)
     text, title = source.text, source.title
     if kind == "headline":
@@ -407,13 +415,13 @@ def make_copy(rng: random.Random, source: Doc, kind: str, number: int) -> Doc:
     elif kind == "boilerplate_removed":
         text = strip_footer(source)
     elif kind == "truncated":
-        text = truncate(rng, text)
+        text = truncate(rng, text, strength)
     elif kind == "paragraphs":
         text = shuffle_paragraphs(rng, text)
     elif kind == "rewrite":
-        text = rewrite(rng, text)
+        text = rewrite(rng, text, strength)
     elif kind == "noise":
-        text = add_noise(rng, text)
+        text = add_noise(rng, text, strength)
     published = _later(rng, source.published)
     return Doc(
         f"{source.group}~{number}", outlet, title, published, text, source.group, kind, source.id
@@ -429,8 +437,13 @@ def _later(rng: random.Random, when: datetime | None) -> datetime | None:
     return when + timedelta(minutes=rng.randint(5, 3 * 24 * 60))
 
 
-def generate(seed: int, originals: list[Doc] | None = None) -> tuple[list[Doc], dict[str, int]]:
-    """Originals and their copies in arrival order, and counts of what was done."""
+def generate(
+    seed: int, originals: list[Doc] | None = None, strength: float = 1.0
+) -> tuple[list[Doc], dict[str, int]]:
+    """Originals and their copies in arrival order, and counts of what was done.
+
+    ``strength`` scales the edits of rewrites, noise and truncation (1: as described
+    above; 3: a swap in almost every sentence, 9% of words damaged, teasers of 10%)."""
     rng = random.Random(seed)
     docs = originals if originals is not None else load_polnear()
     dropped = near_identical(docs)
@@ -453,7 +466,7 @@ def generate(seed: int, originals: list[Doc] | None = None) -> tuple[list[Doc], 
                 kind = "verbatim"
             if kind == "boilerplate_removed":
                 source = base
-            copy = make_copy(rng, source, kind, number + 1)
+            copy = make_copy(rng, source, kind, number + 1, strength)
             family.append(copy)
             out.append(copy)
     far = datetime(2100, 1, 1, tzinfo=UTC)
@@ -485,9 +498,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seed", type=int, default=20161108)
     parser.add_argument("--out", type=Path, default=Path("dedup_corpus.jsonl"))
+    parser.add_argument(
+        "--strength", type=float, default=1.0, help="scale the edits of rewrites, noise, teasers"
+    )
     args = parser.parse_args()
     need_shared()
-    docs, counts = generate(args.seed)
+    docs, counts = generate(args.seed, strength=args.strength)
     write(docs, args.out)
     kinds: dict[str, int] = defaultdict(int)
     for doc in docs:

@@ -201,7 +201,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     root = args.data / "TBAQ-cleaned"
     if not root.is_dir():
         print(
-            f"TempEval-3 data not found: put TBAQ-cleaned/ under {args.data} (see ../shared/README.md)"
+            f"TempEval-3 data not found: put TBAQ-cleaned/ under {args.data} "
+            "(see ../shared/README.md)"
         )
         return 2
     systems: dict[str, Callable[[Document], list[Timex]]] = {"storyline rules": ours}
@@ -233,12 +234,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                 + f"   {elapsed:.1f}s"
             )
     print(
-        "\nanchor: HeidelTime (TempEval-3 test set) value F1 0.776, relaxed F1 0.903, strict F1 0.813"
+        "\nanchor: HeidelTime (TempEval-3 test set) value F1 0.776, relaxed F1 0.903, "
+        "strict F1 0.813"
     )
     if args.errors:
         print("\nTimeBank errors (storyline rules): document | gold | system")
-        for name, gold, system in details[("TimeBank", "storyline rules")].errors[: args.errors]:
-            shown = f"{system.text!r} {system.type} {system.value}" if system else "-"
+        for name, gold, found in details[("TimeBank", "storyline rules")].errors[: args.errors]:
+            shown = f"{found.text!r} {found.type} {found.value}" if found else "-"
             print(f"{name} | {gold.text!r} {gold.type} {gold.value} | {shown}")
     return 0
 

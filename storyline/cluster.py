@@ -51,6 +51,9 @@ ARTICLE_TERMS = 120
 LOOKUP_TERMS = 25
 #: candidates scored per decision, the ones sharing most weight with the article
 MAX_CANDIDATES = 16
+#: profiles remembered per lookup key, most recently active first: a common word or
+#: name then costs the same to look up however large the store grows
+MAX_POSTINGS = 200
 #: entity types that identify a happening or a subject
 SALIENT_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "EVENT", "PRODUCT"})
 _NUMBER = re.compile(r"(?<![\w.,])\d{2,}(?:[.,]\d+)*(?![\w])")
@@ -75,7 +78,7 @@ class EventModel:
         return 1 / (1 + math.exp(-z))
 
 
-EVENT_MODEL = EventModel(body=15.98, title=6.15, entities=3.97, numbers=4.89, bias=-7.09)
+EVENT_MODEL = EventModel(body=17.29, title=6.96, entities=2.93, numbers=5.02, bias=-7.08)
 
 
 @dataclass(slots=True)
@@ -132,6 +135,16 @@ class Profile:
 
 
 Loader = Callable[[str], "Profile | None"]
+#: lookup key -> ids of the profiles indexed under it, least recently active first
+Postings = dict[str, dict[str, None]]
+
+
+def _post(ids: dict[str, None], profile_id: str) -> None:
+    """Index a profile as the most recent under a key; a key keeps its latest few only."""
+    ids.pop(profile_id, None)
+    ids[profile_id] = None
+    if len(ids) > MAX_POSTINGS:
+        del ids[next(iter(ids))]
 
 
 @dataclass(slots=True)
@@ -151,8 +164,8 @@ class ClusterState:
     events: OrderedDict[str, Profile] = field(default_factory=OrderedDict)
     storylines: OrderedDict[str, Profile] = field(default_factory=OrderedDict)
     seq: int = 0
-    event_index: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
-    storyline_index: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    event_index: Postings = field(default_factory=lambda: defaultdict(dict))
+    storyline_index: Postings = field(default_factory=lambda: defaultdict(dict))
     changed: dict[str, Profile] = field(default_factory=dict)
     df_delta: Counter[str] = field(default_factory=Counter)
     assignments: list[Assignment] = field(default_factory=list)
@@ -183,7 +196,7 @@ class ClusterState:
         table[profile.id] = profile
         table.move_to_end(profile.id)
         for key in profile.lookup_keys():
-            index[key].add(profile.id)
+            _post(index[key], profile.id)
         self.changed[profile.id] = profile
 
     def storyline(self, storyline_id: str) -> Profile:
@@ -207,7 +220,7 @@ class ClusterState:
         best = heapq.nsmallest(MAX_CANDIDATES, shared.items(), key=lambda item: (-item[1], item[0]))
         return [table[profile_id] for profile_id, _ in best]
 
-    def _tables(self, kind: str) -> tuple[OrderedDict[str, Profile], dict[str, set[str]]]:
+    def _tables(self, kind: str) -> tuple[OrderedDict[str, Profile], Postings]:
         if kind == "event":
             return self.events, self.event_index
         return self.storylines, self.storyline_index
@@ -235,7 +248,7 @@ class ClusterState:
             index.clear()
             for profile in table.values():
                 for key in profile.lookup_keys():
-                    index[key].add(profile.id)
+                    _post(index[key], profile.id)
 
 
 @dataclass(slots=True)
@@ -377,7 +390,17 @@ def article_terms(article: Article) -> dict[str, list[str]]:
     """The raw terms of each space, before weighting."""
     language = article.language
     if article.entities:
-        entities = [e.canonical.casefold() for e in article.entities if e.label in SALIENT_LABELS]
+        entities = []
+        for entity in article.entities:
+            if entity.label not in SALIENT_LABELS:
+                continue
+            name = entity.canonical.casefold()
+            entities.append(name)
+            # a person is often named by first name or surname alone in a follow-up
+            # article, so the parts of a full name count too
+            if entity.label == "PERSON" and " " in name:
+                parts = name.split()
+                entities.extend({parts[0], parts[-1]})
     else:
         entities = name_terms(article.text)
     return {

@@ -44,9 +44,9 @@ class Config:
     #: (changing it, num_perm, bands or anchor_rate needs a new store)
     dedup_shingle_words: int = 4
     #: MinHash signature length (rensa R-MinHash), a multiple of dedup_bands
-    dedup_num_perm: int = 128
+    dedup_num_perm: int = 64
     #: LSH bands; rows per band = num_perm / bands. More bands find lower Jaccard
-    dedup_bands: int = 32
+    dedup_bands: int = 16
     #: shingle Jaccard from which two bodies are near copies
     dedup_near_threshold: float = 0.5
     #: share of the shorter body's shingles inside the longer one from which it is a copy
@@ -62,7 +62,7 @@ class Config:
     #: one shingle in this many is an anchor, the sample that finds a text inside another
     dedup_anchor_rate: int = 8
     #: anchors indexed per article, the first ones in reading order
-    dedup_anchors: int = 24
+    dedup_anchors: int = 16
     #: candidates verified on their exact shingle sets per article
     dedup_max_candidates: int = 8
     #: a short line recurring in this many of an outlet's articles is boilerplate

@@ -81,10 +81,12 @@ class Pipeline:
 def default_stages(config: Config) -> list[Stage]:
     """The stateless stages every ingest runs, in order (stateful ones live in the engine)."""
     from .nlp.entities import EntityStage
+    from .nlp.facts import FactStage
     from .nlp.parse import Parser
     from .nlp.quotes import QuoteStage
+    from .nlp.times import TimeStage
 
-    stages: list[Stage] = [Parser(), EntityStage(), QuoteStage()]
+    stages: list[Stage] = [Parser(), EntityStage(), QuoteStage(), TimeStage(), FactStage()]
     return stages
 
 

@@ -339,6 +339,12 @@ def large_jsonl(path: Path, records: int = 20_000, per_event: int = 4) -> int:
     return path.stat().st_size
 
 
+@pytest.fixture
+def news_stream() -> Callable[..., int]:
+    """``news_stream(path, records=..., per_event=...)``: write a realistic stream."""
+    return large_jsonl
+
+
 @pytest.fixture(scope="session")
 def big_jsonl(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """About 100 MB of JSON Lines (20,000 records of about 5 KB), made once per run."""

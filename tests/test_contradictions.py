@@ -23,10 +23,14 @@ GOLD = Path(__file__).resolve().parent / "data" / "example_gold.json"
 def spacy_entities(text: str) -> list[Entity]:
     """Name mentions from spaCy, one-word person names merged into the article's full names."""
     doc = load_model()(text)
-    mentions = [e for e in doc.ents if e.label_ in ("PERSON", "ORG", "GPE", "LOC", "FAC", "EVENT", "NORP")]
+    mentions = [
+        e for e in doc.ents if e.label_ in ("PERSON", "ORG", "GPE", "LOC", "FAC", "EVENT", "NORP")
+    ]
     keys = merge_keys(entity_key(e.text) for e in mentions if e.label_ == "PERSON")
     return [
-        Entity(e.text, e.label_, e.start_char, e.end_char, keys.get(entity_key(e.text), e.text).title())
+        Entity(
+            e.text, e.label_, e.start_char, e.end_char, keys.get(entity_key(e.text), e.text).title()
+        )
         for e in mentions
     ]
 
@@ -41,11 +45,12 @@ def annotated(
     if names is None:
         entities = spacy_entities(text)
     else:
-        entities = [
-            Entity(m.group(), label, m.start(), m.end(), canonical)
-            for mention, (label, canonical) in names.items()
-            for m in re.finditer(rf"\b{re.escape(mention)}\b", text)
-        ]
+        entities = []
+        for mention, (label, canonical) in sorted(names.items(), key=lambda item: -len(item[0])):
+            for m in re.finditer(rf"\b{re.escape(mention)}\b", text):
+                if not any(e.start <= m.start() < e.end for e in entities):
+                    entities.append(Entity(m.group(), label, m.start(), m.end(), canonical))
+        entities.sort(key=lambda e: e.start)
     article = Article(id=article_id, text=text, published=published, entities=entities, **fields)  # type: ignore[arg-type]
     return FactStage()(TimeStage()(article))
 
@@ -54,13 +59,35 @@ def day(d: int, month: int = 3) -> datetime:
     return datetime(2026, month, d, 12, tzinfo=UTC)
 
 
-JUNIPER = {"Juniper Rose Raman": ("PERSON", "Juniper Rose Raman"), "Juniper": ("PERSON", "Juniper")}
+JUNIPER = {
+    "Juniper Rose Raman": ("PERSON", "Juniper Rose Raman"),
+    "Juniper": ("PERSON", "Juniper"),
+    "Los Angeles": ("GPE", "Los Angeles"),
+}
 
 
 def test_contradictions_birth_dates_disagree_with_evidence() -> None:
-    first = annotated("buzz", "A source says little Juniper was born Feb. 26 in Los Angeles.", JUNIPER, day(4), outlet="Buzz")
-    second = annotated("wire", "Juniper Rose Raman was born March 2 in Los Angeles.", JUNIPER, day(4), outlet="Wire")
-    later = annotated("photos", "In the photos, Juniper, now 6 weeks old, snoozes.", JUNIPER, day(13, 4), outlet="Buzz")
+    first = annotated(
+        "buzz",
+        "A source says little Juniper was born Feb. 26 in Los Angeles.",
+        JUNIPER,
+        day(4),
+        outlet="Buzz",
+    )
+    second = annotated(
+        "wire",
+        "Juniper Rose Raman was born March 2 in Los Angeles.",
+        JUNIPER,
+        day(4),
+        outlet="Wire",
+    )
+    later = annotated(
+        "photos",
+        "In the photos, Juniper, now 6 weeks old, snoozes.",
+        JUNIPER,
+        day(13, 4),
+        outlet="Buzz",
+    )
     check = check_facts([first, second, later])
     (conflict,) = check.contradictions
     assert (conflict.entity, conflict.attribute) == ("Juniper Rose Raman", "birth_date")
@@ -77,8 +104,15 @@ def test_contradictions_birth_dates_disagree_with_evidence() -> None:
 
 def test_contradictions_ages_on_the_same_day() -> None:
     names = {"Darius Whitfield": ("PERSON", "Darius Whitfield")}
-    a = annotated("a", "Darius Whitfield fell. The 29-year-old had scored 21 points.", names, day(14, 2))
-    b = annotated("b", "Darius Whitfield is hurt. The 27-year-old point guard averages 28 points.", names, day(14, 2))
+    a = annotated(
+        "a", "Darius Whitfield fell. The 29-year-old had scored 21 points.", names, day(14, 2)
+    )
+    b = annotated(
+        "b",
+        "Darius Whitfield is hurt. The 27-year-old point guard averages 28 points.",
+        names,
+        day(14, 2),
+    )
     (conflict,) = check_facts([a, b]).contradictions
     assert conflict.attribute == "age"
     assert sorted(s.label for s in conflict.sides) == [
@@ -88,17 +122,31 @@ def test_contradictions_ages_on_the_same_day() -> None:
 
 
 def test_contradictions_counts_of_one_event_and_not_over_time() -> None:
-    first = annotated("ledger", "The fire destroyed 41 homes in Pine Gulch.", {}, day(26, 2), event="e2")
-    second = annotated("wire", "The Ridgeline Fire destroyed 63 homes and damaged 19 others.", {}, day(26, 2), event="e2")
-    earlier = annotated("old", "The fire destroyed 12 homes on its first night.", {}, day(22, 2), event="e1")
+    first = annotated(
+        "ledger", "The fire destroyed 41 homes in Pine Gulch.", {}, day(26, 2), event="e2"
+    )
+    second = annotated(
+        "wire",
+        "The Ridgeline Fire destroyed 63 homes and damaged 19 others.",
+        {},
+        day(26, 2),
+        event="e2",
+    )
+    earlier = annotated(
+        "old", "The fire destroyed 12 homes on its first night.", {}, day(22, 2), event="e1"
+    )
     (conflict,) = check_facts([first, second, earlier]).contradictions
     assert conflict.attribute == "count (homes destroyed)"
     assert {e.article for s in conflict.sides for e in s.evidence} == {"ledger", "wire"}
 
 
 def test_contradictions_hedged_counts_within_tolerance_agree() -> None:
-    a = annotated("a", "It forced about 2,000 residents to evacuate.", {}, day(21, 2), event="e", outlet="A")
-    b = annotated("b", "Officials evacuated 2,100 residents overnight.", {}, day(21, 2), event="e", outlet="B")
+    a = annotated(
+        "a", "It forced about 2,000 residents to evacuate.", {}, day(21, 2), event="e", outlet="A"
+    )
+    b = annotated(
+        "b", "Officials evacuated 2,100 residents overnight.", {}, day(21, 2), event="e", outlet="B"
+    )
     check = check_facts([a, b])
     assert check.contradictions == []
     (agreement,) = check.agreements
@@ -109,18 +157,30 @@ def test_contradictions_copies_are_not_independent_agreement() -> None:
     text = "The trial enrolled 1,480 patients."
     original = annotated("wire", text, {}, day(2), event="e", outlet="Wire")
     copy = annotated(
-        "heap", text, {}, day(2), event="e", outlet="Heap", copy_of=CopyLink("wire", "verbatim", 1.0)
+        "heap",
+        text,
+        {},
+        day(2),
+        event="e",
+        outlet="Heap",
+        copy_of=CopyLink("wire", "verbatim", 1.0),
     )
     assert check_facts([original, copy]).agreements == []
-    other = annotated("mag", "The study randomized 1,480 patients.", {}, day(2), event="e", outlet="Mag")
+    other = annotated(
+        "mag", "The study randomized 1,480 patients.", {}, day(2), event="e", outlet="Mag"
+    )
     (agreement,) = check_facts([original, copy, other]).agreements
     assert (agreement.side.sources, agreement.side.outlets) == (2, 2)
     assert "2 outlets agree" in str(agreement)
 
 
 def test_contradictions_earlier_states_are_not_compared() -> None:
-    now = annotated("a", "Her final margin was 31 votes, a recount found.", {}, day(17), event="r", outlet="A")
-    then = annotated("b", "Results had shown her ahead by 37 votes.", {}, day(17), event="r", outlet="B")
+    now = annotated(
+        "a", "Her final margin was 31 votes, a recount found.", {}, day(17), event="r", outlet="A"
+    )
+    then = annotated(
+        "b", "Results had shown her ahead by 37 votes.", {}, day(17), event="r", outlet="B"
+    )
     assert check_facts([now, then]).contradictions == []
 
 
@@ -142,7 +202,8 @@ def test_contradictions_seeds_flag_the_birth_date_and_nothing_else() -> None:
     if not folder.is_dir():
         pytest.skip(f"needs the seed articles at {folder}")
     articles = [
-        annotated(p.name[:3], p.read_text(encoding="utf-8"), outlet=p.stem) for p in sorted(folder.glob("*.txt"))
+        annotated(p.name[:3], p.read_text(encoding="utf-8"), outlet=p.stem)
+        for p in sorted(folder.glob("*.txt"))
     ]
     (conflict,) = check_facts(articles).contradictions
     assert entity_key(conflict.entity) in ("miles", "miles stephens")
@@ -161,7 +222,9 @@ def test_contradictions_example_corpus_planted_disagreements() -> None:
     if not GOLD.is_file() or "contradictions" not in json.loads(GOLD.read_text(encoding="utf-8")):
         pytest.skip("example gold has no contradictions list")
     gold = json.loads(GOLD.read_text(encoding="utf-8"))
-    records = {r["id"]: r for r in map(json.loads, EXAMPLE.read_text(encoding="utf-8").splitlines())}
+    records = {
+        r["id"]: r for r in map(json.loads, EXAMPLE.read_text(encoding="utf-8").splitlines())
+    }
     copies = {c["article"]: c["original"] for c in gold["copies"]}
     found = []
     for storyline in gold["storylines"]:

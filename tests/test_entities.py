@@ -20,8 +20,9 @@ from storyline.views.entities import entity_registry, resolve_storyline, storyli
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 SEEDS = SHARED / "seeds"
 BENCH = Path(__file__).resolve().parents[1] / "bench"
-#: measured on CoNLL-2003 dev (eng.testa): bare model 0.620, ours 0.639 entity F1
-CONLL_F1_FLOOR = 0.62
+#: entity F1 on the first 100 documents of CoNLL-2003 dev (eng.testa): bare model 0.670,
+#: ours 0.695 (all 214: 0.650 and 0.675)
+CONLL_F1_FLOOR = 0.68
 
 needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason="../shared is not present")
 
@@ -229,7 +230,7 @@ def test_entities_conll_dev_floor() -> None:
     finally:
         sys.path.remove(str(BENCH))
     documents = ner_bench.read_documents(SHARED / "data" / "conll2003" / "eng.testa")
-    bare, ours, _ = ner_bench.evaluate(documents[:200])
+    bare, ours, _ = ner_bench.evaluate(documents[:100])
     ours_f1 = ner_bench.Score.prf(ours.tp, ours.fp, ours.fn)[2]
     bare_f1 = ner_bench.Score.prf(bare.tp, bare.fp, bare.fn)[2]
     assert ours_f1 >= CONLL_F1_FLOOR

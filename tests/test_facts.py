@@ -13,14 +13,18 @@ from storyline.nlp.times import TimeStage
 from storyline.pipeline import Pipeline, PipelineError
 
 
-def article(text: str, names: dict[str, tuple[str, str]], published: datetime | None = None) -> Article:
-    """An article whose entities are every occurrence of ``names`` (mention -> (label, canonical))."""
-    entities = []
+def article(
+    text: str, names: dict[str, tuple[str, str]], published: datetime | None = None
+) -> Article:
+    """An article whose entities are where ``names`` occur (mention -> (label, canonical))."""
+    entities: list[Entity] = []
     for mention, (label, canonical) in names.items():
         for match in re.finditer(rf"\b{re.escape(mention)}\b", text):
             if not any(e.start <= match.start() < e.end for e in entities):
                 entities.append(Entity(mention, label, match.start(), match.end(), canonical))
-    built = Article(id="a", text=text, published=published, entities=sorted(entities, key=lambda e: e.start))
+    built = Article(
+        id="a", text=text, published=published, entities=sorted(entities, key=lambda e: e.start)
+    )
     return TimeStage()(built)
 
 
@@ -33,19 +37,27 @@ PUBLISHED = datetime(2019, 7, 16, tzinfo=UTC)
 
 
 def test_facts_birth_date_with_its_span() -> None:
-    built = article("Her son, Miles Stephens, is walking now. Miles was born in May of 2018.", MILES)
+    built = article(
+        "Her son, Miles Stephens, is walking now. Miles was born in May of 2018.", MILES
+    )
     (born,) = facts_of(built, "birth_date")
     assert (born.entity, born.value) == ("Miles Stephens", "2018-05")
     assert built.text[born.start : born.end] == "Miles was born in May of 2018"
-    assert built.text[born.sentence_start or 0 : born.sentence_end] == "Miles was born in May of 2018."
+    assert (
+        built.text[born.sentence_start or 0 : born.sentence_end] == "Miles was born in May of 2018."
+    )
 
 
 def test_facts_child_descriptor_resolves_to_the_child() -> None:
     text = (
         "Singer John Legend is twinning hard with his son, Miles, 9 weeks old. Legend's wife, "
-        "model Chrissy Teigen recently shared a clip of their little guy (who was born prematurely on July 21)."
+        "model Chrissy Teigen recently shared a clip of their little guy "
+        "(who was born prematurely on July 21)."
     )
-    names = MILES | {"John Legend": ("PERSON", "John Legend"), "Chrissy Teigen": ("PERSON", "Chrissy Teigen")}
+    names = MILES | {
+        "John Legend": ("PERSON", "John Legend"),
+        "Chrissy Teigen": ("PERSON", "Chrissy Teigen"),
+    }
     built = article(text, names)
     born = facts_of(built, "birth_date")
     assert [(f.entity, f.value) for f in born] == [("Miles Stephens", "XXXX-07-21")]
@@ -58,7 +70,12 @@ def test_facts_child_descriptor_resolves_to_the_child() -> None:
     [
         ("Baby Miles is about 14 months old, which is a lot.", "Miles Stephens", "P14M", "about"),
         ("Pop star Sienna Marlowe, 31, shared the news.", "Sienna Marlowe", "P31Y", None),
-        ("Darius Whitfield drove the lane. The Tide's point guard fell. The 29-year-old scored 21.", "Darius Whitfield", "P29Y", None),
+        (
+            "Darius Whitfield drove. The Tide's point guard fell. The 29-year-old scored 21.",
+            "Darius Whitfield",
+            "P29Y",
+            None,
+        ),
         ("In the photos, Juniper, now 6 weeks old, snoozes.", "Juniper Rose Raman", "P6W", None),
     ],
 )
@@ -89,7 +106,7 @@ def test_facts_age_becomes_a_birth_interval_on_a_known_date() -> None:
     derived = [f for f in facts_of(built, "birth_date") if f.basis]
     assert len(derived) == 1
     first, last = derived[0].value.split("/")
-    assert first <= "2018-05-01" and "2018-05-31" <= last
+    assert first <= "2018-05-01" and last >= "2018-05-31"
     assert derived[0].basis == "age P14M as of 2019-07-16"
     assert (derived[0].as_of, derived[0].as_of_estimated) == ("2019-07-16", False)
 
@@ -97,24 +114,59 @@ def test_facts_age_becomes_a_birth_interval_on_a_known_date() -> None:
 @pytest.mark.parametrize(
     ("text", "attribute", "value", "qualifier"),
     [
-        ("The fire destroyed 41 homes, most of them on Juniper Lane.", "count (homes destroyed)", "41", None),
-        ("The trial enrolled 1,480 patients with early disease.", "count (patients enrolled)", "1480", None),
-        ("The study randomized 1,840 patients at 212 sites.", "count (patients enrolled)", "1840", None),
-        ("The post drew more than 12,000 likes within an hour.", "count (likes received)", "12000", "more than"),
-        ("It forced about 2,000 residents to evacuate.", "count (residents evacuated)", "2000", "about"),
+        (
+            "The fire destroyed 41 homes, most of them on Juniper Lane.",
+            "count (homes destroyed)",
+            "41",
+            None,
+        ),
+        (
+            "The trial enrolled 1,480 patients with early disease.",
+            "count (patients enrolled)",
+            "1480",
+            None,
+        ),
+        (
+            "The study randomized 1,840 patients at 212 sites.",
+            "count (patients enrolled)",
+            "1840",
+            None,
+        ),
+        (
+            "The post drew more than 12,000 likes within an hour.",
+            "count (likes received)",
+            "12000",
+            "more than",
+        ),
+        (
+            "It forced about 2,000 residents to evacuate.",
+            "count (residents evacuated)",
+            "2000",
+            "about",
+        ),
         ("Northwind would spend $60 million on security.", "amount (spending)", "6e+07", None),
         ("The $50,000 reward will go to the tipster.", "amount (reward)", "50000", None),
     ],
 )
-def test_facts_counts_and_amounts(text: str, attribute: str, value: str, qualifier: str | None) -> None:
-    found = [f for f in facts_of(article(text, {}, published=PUBLISHED)) if f.attribute == attribute]
+def test_facts_counts_and_amounts(
+    text: str, attribute: str, value: str, qualifier: str | None
+) -> None:
+    found = [
+        f for f in facts_of(article(text, {}, published=PUBLISHED)) if f.attribute == attribute
+    ]
     assert [(f.value, f.qualifier, f.as_of) for f in found] == [(value, qualifier, "2019-07-16")]
 
 
 def test_facts_earlier_state_is_not_current() -> None:
     text = "Election-night results had shown Reyes ahead by 37 votes out of about 18,400 cast."
-    (margin,) = [f for f in facts_of(article(text, {}, published=PUBLISHED)) if "votes" in f.attribute]
-    assert (margin.attribute, margin.as_of, margin.basis) == ("count (votes margin)", None, "earlier state")
+    (margin,) = [
+        f for f in facts_of(article(text, {}, published=PUBLISHED)) if "votes" in f.attribute
+    ]
+    assert (margin.attribute, margin.as_of, margin.basis) == (
+        "count (votes margin)",
+        None,
+        "earlier state",
+    )
 
 
 def test_facts_date_in_the_sentence_is_the_as_of_date() -> None:
@@ -124,7 +176,9 @@ def test_facts_date_in_the_sentence_is_the_as_of_date() -> None:
     assert homes.as_of in ("2026-02-26", None)
 
 
-@pytest.mark.parametrize("text", ["Sales of 100M units.", "We are open 24/7.", "Call 555-2400 now.", "Feb. 30, 2019"])
+@pytest.mark.parametrize(
+    "text", ["Sales of 100M units.", "We are open 24/7.", "Call 555-2400 now.", "Feb. 30, 2019"]
+)
 def test_facts_numbers_that_are_not_facts(text: str) -> None:
     assert facts_of(article(text, {}, published=PUBLISHED)) == []
 
@@ -136,7 +190,10 @@ def test_facts_birth_in_the_future_is_not_a_birth() -> None:
 
 def test_facts_birth_place() -> None:
     text = "Juniper Rose Raman was born March 2 at St. Anselm Medical Center in Los Angeles."
-    names = {"Juniper Rose Raman": ("PERSON", "Juniper Rose Raman"), "Los Angeles": ("GPE", "Los Angeles")}
+    names = {
+        "Juniper Rose Raman": ("PERSON", "Juniper Rose Raman"),
+        "Los Angeles": ("GPE", "Los Angeles"),
+    }
     built = article(text, names, published=datetime(2026, 3, 4, tzinfo=UTC))
     assert [(f.attribute, f.value) for f in facts_of(built) if f.attribute.startswith("birth")] == [
         ("birth_date", "2026-03-02"),

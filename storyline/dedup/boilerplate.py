@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -101,14 +101,14 @@ def decide(text: str, lines: Lines, counts: dict[int, int], seen_in: int) -> Lin
     if counts and lines.keys.size:
         seen = np.array([counts.get(k, 0) for k in lines.keys.view(np.int64).tolist()])
         boilerplate |= short & (seen >= max(seen_in, 1))
-    candidates = np.flatnonzero(short & ~boilerplate)
+    candidates = (short & ~boilerplate).nonzero()[0]
     if candidates.size:
         raw = text.split("\n")
         for position in candidates.tolist():
             number = int(lines.index[position])
             if number < len(raw) and generic(raw[number]):
                 boilerplate[position] = True
-    return replace(lines, boilerplate=boilerplate)
+    return Lines(lines.index, lines.hashes, lines.words, lines.keys, short, boilerplate)
 
 
 def spans(text: str, lines: Lines) -> list[Span]:

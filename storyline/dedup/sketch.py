@@ -136,7 +136,7 @@ def _words(text: str) -> tuple[U64, npt.NDArray[np.intp], npt.NDArray[np.bool_],
     codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     codes = np.minimum(codes, np.uint32(_TABLE_SIZE - 1))
     kind = kind_of[codes]
-    breaks = np.flatnonzero(kind == _NEWLINE)
+    breaks = (kind == _NEWLINE).nonzero()[0]
     word = kind == _WORD
     # an apostrophe between two letters of a spaced script belongs to the word (don't)
     inner = np.zeros_like(word)
@@ -144,7 +144,7 @@ def _words(text: str) -> tuple[U64, npt.NDArray[np.intp], npt.NDArray[np.bool_],
     unspaced = kind == _UNSPACED
     in_word = word | inner
     in_word |= unspaced
-    positions = np.flatnonzero(in_word)
+    positions = in_word.nonzero()[0]
     if positions.size == 0:
         none = np.zeros(0, dtype=np.bool_)
         return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.intp), none, breaks.size + 1
@@ -155,7 +155,7 @@ def _words(text: str) -> tuple[U64, npt.NDArray[np.intp], npt.NDArray[np.bool_],
     if unspaced.any():
         lone = unspaced[positions]
         gap[1:] |= lone[1:] | lone[:-1]
-    starts = np.flatnonzero(gap)
+    starts = gap.nonzero()[0]
     ends = np.empty_like(starts)
     ends[:-1] = starts[1:]
     ends[-1] = positions.size
@@ -214,7 +214,7 @@ def line_hashes(tokens: Tokens) -> tuple[npt.NDArray[np.intp], U64, npt.NDArray[
     starts = np.empty(size, dtype=np.bool_)  # lines are in order: a line starts where it changes
     starts[0] = True
     np.not_equal(tokens.line[1:], tokens.line[:-1], out=starts[1:])
-    first = np.flatnonzero(starts)
+    first = starts.nonzero()[0]
     ends = np.empty_like(first)
     ends[:-1] = first[1:]
     ends[-1] = size
@@ -245,16 +245,21 @@ def is_stop(hashes: U64) -> npt.NDArray[np.bool_]:
     return stops[where] == hashes  # type: ignore[no-any-return]
 
 
-def anchors(shingles: U64, words: U64, size: int, rate: int, limit: int) -> U64:
+def anchors(
+    shingles: U64, words: U64, numeric: npt.NDArray[np.bool_], size: int, rate: int, limit: int
+) -> U64:
     """The first ``limit`` distinct shingles whose hash is 0 modulo ``rate``, in reading order.
 
-    ``shingles`` are ``shingle(words, size)``. Shingles of function words only
-    (``one of the most``) are skipped: every text has them.
+    ``shingles`` are ``shingle(words, size)``; ``numeric`` flags the words made of
+    digits. A shingle needs two words that are neither function words nor numbers
+    (``one of the 2016``, ``in the first 100`` are in every other text).
     """
-    where = np.flatnonzero(shingles % np.uint64(max(rate, 1)) == 0)
+    where = (shingles % np.uint64(max(rate, 1)) == 0).nonzero()[0]
     if where.size == 0:
         return np.zeros(0, dtype=np.uint64)
-    common = is_stop(words[where[:, None] + np.arange(size)]).all(axis=1)
+    window = where[:, None] + np.arange(size)
+    weak = is_stop(words[window]) | numeric[window]
+    common = (size - weak.sum(axis=1)) < min(2, size)
     picked = dict.fromkeys(shingles[where[~common]].tolist())  # first occurrences, in order
     return np.fromiter(picked, dtype=np.uint64, count=len(picked))[:limit]
 

@@ -7,10 +7,15 @@ For each article, in order:
 2. candidates come from three lookups in the :class:`CopyIndex`: the same text
    hash (an exact copy), a shared LSH band of the body's MinHash signature (a near
    copy) and at least ``MIN_ANCHOR_HITS`` shared anchors (one text inside another);
-3. at most ``max_candidates`` of them are verified on their exact shingle sets: a
-   *near* copy has Jaccard >= ``near_threshold``; a *contained* copy has at least
-   ``containment_threshold`` of the smaller text inside the larger one, and that
-   shared part covers at least ``min_cover`` of the larger;
+3. at most ``max_candidates`` of them are verified on their exact shingle sets
+   (:func:`classify`): a *contained* copy has at least ``containment_threshold`` of
+   the smaller body inside the larger one, which holds notably more (a teaser, a
+   truncation, paragraphs added), the shared part covering at least ``min_cover``
+   of it; a *near* copy has Jaccard >= ``near_threshold``. If none verifies, the
+   ``REWRITE_TRIES`` closest are tested for a *rewrite*: word pairs with Jaccard
+   >= ``rewrite_pairs`` and at least ``rewrite_sentences`` of the shorter body's
+   sentences with a counterpart in the other, in order
+   (:func:`~storyline.dedup.sketch.aligned_sentences`);
 4. the best verified candidate's group is the article's group. The group's
    original is its earliest published article; an undated article cannot prove it
    came first, so dated articles win; then the longest body; then the first to
@@ -75,8 +80,8 @@ class DedupSettings:
     """The ``dedup_*`` settings of :class:`Config`, checked."""
 
     shingle_words: int = 4
-    num_perm: int = 128
-    bands: int = 32
+    num_perm: int = 64
+    bands: int = 16
     near_threshold: float = 0.5
     containment_threshold: float = 0.8
     min_cover: float = 0.1
@@ -84,7 +89,7 @@ class DedupSettings:
     rewrite_sentences: float = 0.6
     min_shingles: int = 20
     anchor_rate: int = 8
-    anchors: int = 24
+    anchors: int = 16
     max_candidates: int = 8
     boilerplate_articles: int = 3
     boilerplate_max_words: int = 30
@@ -290,11 +295,12 @@ class Deduplicator(BaseStage):
         s = self.settings
         tokens = tokenise(text)
         lines = self._lines(text, tokens, outlet)
-        body_text = text
+        body_text, numeric = text, tokens.numeric
         if lines.boilerplate.any():
             dropped = np.zeros(tokens.lines, dtype=np.bool_)
             dropped[lines.index[lines.boilerplate]] = True
-            words = tokens.hashes[~dropped[tokens.line]]
+            kept = ~dropped[tokens.line]
+            words, numeric = tokens.hashes[kept], tokens.numeric[kept]
             raw = text.split("\n")
             body_text = "\n".join(raw[i] for i in np.flatnonzero(~dropped[: len(raw)]).tolist())
         else:
@@ -304,7 +310,7 @@ class Deduplicator(BaseStage):
         body = Body(shingle_set, int(words.size), lines.hashes, words, body_text)
         if shingle_set.size < s.min_shingles:
             return Analysis(lines, body, [], [])
-        picked = anchors(ordered, words, s.shingle_words, s.anchor_rate, s.anchors)
+        picked = anchors(ordered, words, numeric, s.shingle_words, s.anchor_rate, s.anchors)
         bands = band_keys(signature(shingle_set, s.num_perm, s.seed), s.bands)
         return Analysis(lines, body, to_signed(bands), to_signed(picked))
 

@@ -97,7 +97,7 @@ MONTHS_DAYS = frozenset(
     december monday tuesday wednesday thursday friday saturday sunday""".split()
 )
 _POSSESSIVE = re.compile(r"['’]s?$")
-_SENTENCE_END = frozenset(".!?:;\n\"“”")
+_SENTENCE_END = frozenset('.!?:;\n"“”')
 
 
 @dataclass(slots=True)
@@ -134,12 +134,13 @@ def extract_entities(doc: Any) -> list[Entity]:
     """Entity mentions of a parsed ``doc``, corrected and with aliases resolved."""
     text: str = doc.text
     mentions = _model_mentions(doc)
-    _extend_names(doc, mentions)
-    mentions.extend(_unrecognised_pairs(doc, mentions))
+    midsentence = _capitalised_midsentence(doc)
+    _extend_names(doc, mentions, midsentence)
+    mentions.extend(_unrecognised_pairs(doc, mentions, midsentence))
     groups = _alias_groups(mentions)
     mentions.extend(_missed_aliases(doc, mentions, groups))
     mentions.sort(key=lambda m: m.start)
-    canon = {key: full for key, full in groups.items()}
+    canon = groups
     labels = _group_labels(doc, mentions, canon)
     entities: list[Entity] = []
     for mention in mentions:
@@ -184,7 +185,9 @@ def _trim(tokens: list[Any]) -> list[Any]:
         if i > 0 and _POSSESSIVE.fullmatch(token.text):
             tokens = tokens[:i]
             break
-        if "\n" in token.text or (i > 0 and token.text[:1].isupper() and "\n" in token.text_with_ws):
+        if "\n" in token.text or (
+            i > 0 and token.text[:1].isupper() and "\n" in token.text_with_ws
+        ):
             tokens = tokens[: i + 1]
             break
     while tokens and (tokens[-1].is_stop or not tokens[-1].text[:1].isalnum()):
@@ -206,8 +209,9 @@ def _sentence_initial(text: str, start: int) -> bool:
 def _capitalised_midsentence(doc: Any) -> set[str]:
     """Words capitalised somewhere other than at the start of a sentence."""
     seen = set()
+    text = doc.text  # built anew on each access: read it once
     for token in doc:
-        if token.is_title and not _sentence_initial(doc.text, token.idx):
+        if token.is_title and not _sentence_initial(text, token.idx):
             seen.add(token.text)
     return seen
 
@@ -224,10 +228,9 @@ def _can_be_name(token: Any, midsentence: set[str]) -> bool:
     return word in midsentence
 
 
-def _extend_names(doc: Any, mentions: list[_Mention]) -> None:
+def _extend_names(doc: Any, mentions: list[_Mention], midsentence: set[str]) -> None:
     """Join an unrecognised capitalised first name to the mention that follows it."""
     taken = {i for m in mentions for i in range(m.start, m.end)}
-    midsentence = _capitalised_midsentence(doc)
     by_start = {token.idx: token for token in doc}
     for mention in mentions:
         if mention.label not in _PERSONLIKE or len(mention.tokens) != 1:
@@ -245,23 +248,24 @@ def _extend_names(doc: Any, mentions: list[_Mention]) -> None:
             taken.update(range(before.idx, before.idx + len(before.text)))
 
 
-def _unrecognised_pairs(doc: Any, mentions: Sequence[_Mention]) -> Iterator[_Mention]:
+def _unrecognised_pairs(
+    doc: Any, mentions: Sequence[_Mention], midsentence: set[str]
+) -> Iterator[_Mention]:
     """``First Last`` pairs the model missed whose last word it tagged elsewhere."""
     singles = {m.tokens[0]: m.label for m in mentions if len(m.tokens) == 1}
     singles = {k: v for k, v in singles.items() if v in _PERSONLIKE}
     if not singles:
         return
     taken = {i for m in mentions for i in range(m.start, m.end)}
-    midsentence = _capitalised_midsentence(doc)
     for token in doc[1:]:
         label = singles.get(token.text)
         if label is None or token.idx in taken:
             continue
         before = doc[token.i - 1]
-        if before.whitespace_ == " " and before.idx not in taken:
-            if _can_be_name(before, midsentence):
-                end = token.idx + len(token.text)
-                yield _Mention(before.idx, end, label, [before.text, token.text], extended=True)
+        free = before.whitespace_ == " " and before.idx not in taken
+        if free and _can_be_name(before, midsentence):
+            end = token.idx + len(token.text)
+            yield _Mention(before.idx, end, label, [before.text, token.text], extended=True)
 
 
 def _alias_groups(mentions: Sequence[_Mention]) -> dict[str, str]:

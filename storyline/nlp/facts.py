@@ -59,7 +59,10 @@ TITLES = frozenset(
     sgt sergeant officer chief judge justice prince princess king queen lord lady sir dame st saint
     star singer actor actress rapper model""".split()
 )
-CHILD_WORDS = r"baby|son|daughter|boy|girl|guy|one|newborn|child|kid|infant|toddler|grandson|granddaughter|twins?"
+CHILD_WORDS = (
+    r"baby|son|daughter|boy|girl|guy|one|newborn|child|kid|infant|toddler|grandson|granddaughter"
+    r"|twins?"
+)
 #: noun (as written, plural) -> what it counts; only these nouns make count facts
 NOUNS = {
     **dict.fromkeys(
@@ -87,7 +90,9 @@ PREDICATES = {
     "striking": "strike striking walked",
     "affected": "affected exposed belonging covering",
 }
-_PREDICATE_OF = {word: canonical for canonical, words in PREDICATES.items() for word in words.split()}
+_PREDICATE_OF = {
+    word: canonical for canonical, words in PREDICATES.items() for word in words.split()
+}
 HEDGES = {
     "about": "about", "around": "about", "roughly": "about", "approximately": "about",
     "some": "about", "an estimated": "about", "nearly": "nearly", "almost": "nearly",
@@ -98,24 +103,31 @@ HEDGES = {
 SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
 CURRENCIES = {"$": "USD", "€": "EUR", "£": "GBP"}
 
-_HEDGE = "|".join(sorted((re.escape(h) for h in HEDGES), key=len, reverse=True)).replace(r"\ ", r"\s+")
-_NUMBER = r"\d{1,3}(?:,\d{3}){1,4}(?!\d)|\d{1,9}(?:\.\d{1,3})?(?![\d,])"
-_COUNT = re.compile(
-    rf"(?i:\b(?P<hedge2>{_HEDGE})\s+)?(?P<cur>[$€£])(?P<num2>{_NUMBER})"
-    r"(?:\s+(?P<scale2>thousand|million|billion|trillion))?\b(?:\s+(?P<what>[a-z]+))?"
-    rf"|(?i:\b(?P<hedge>{_HEDGE})\s+)?(?<![\w$€£.,-])(?P<num>{_NUMBER})"
-    r"(?:\s+(?P<scale>thousand|million|billion|trillion))?(?![\w%-])"
-    r"(?:\s+[A-Za-z][\w-]{0,20}){0,2}?\s+(?P<noun>[a-z]+)\b"
+_HEDGE = "|".join(sorted((re.escape(h) for h in HEDGES), key=len, reverse=True)).replace(
+    r"\ ", r"\s+"
 )
+_NUMBER = r"\d{1,3}(?:,\d{3}){1,4}(?!\d)|\d{1,9}(?:\.\d{1,3})?(?![\d,])"
+#: a number (or a sum: "$4.5 million"); what it counts is found in the words after it
+_AMOUNT = re.compile(
+    rf"(?P<cur>[$€£])?(?<![\w.,-])(?P<num>{_NUMBER})"
+    r"(?:\s+(?P<scale>thousand|million|billion|trillion)\b)?"
+)
+_HEDGE_BEFORE = re.compile(rf"(?i:\b(?P<hedge>{_HEDGE})\s+$)")
+#: up to three words right after a number: "2,400 bus drivers", "420 city sanitation workers"
+_NEXT_WORDS = re.compile(r"(?![\w%-])(?:\s+[A-Za-z][\w-]{0,20}){1,3}")
+_WORDS = re.compile(r"[A-Za-z][\w-]*")
 #: what a sum of money is: the noun after it, or the predicate before it
 MONEY = {
-    **dict.fromkeys("reward fine settlement bail contract deal loan budget bonus salary grant".split(), ""),
+    **dict.fromkeys(
+        "reward fine settlement bail contract deal loan budget bonus salary grant".split(), ""
+    ),
     **dict.fromkeys("donation damages ransom losses".split(), ""),
 }
 _MONEY_PREDICATE = {
     word: canonical
     for canonical, words in {
-        "value": "valued worth", "cost": "cost costs costing", "spending": "spend spent spending invest",
+        "value": "valued worth", "cost": "cost costs costing",
+        "spending": "spend spent spending invest",
         "losses": "losses lost", "raised": "raised raise", "paid": "paid pay paying",
     }.items()
     for word in words.split()
@@ -130,7 +142,7 @@ _APPOSITIVE_AGE = re.compile(r",\s+(?:now\s+)?(?P<num>\d{1,3}),(?=\s)")
 
 
 def entity_key(name: str) -> str:
-    """The key names are compared by: case, titles ("Baby", "Dr."), possessives and punctuation dropped."""
+    """The key names are compared by: no case, titles ("Dr."), possessives or punctuation."""
     text = re.sub(r"['’]s\b", "", name.casefold())
     words = [w for w in re.findall(r"[^\W_]+(?:-[^\W_]+)*", text) if w]
     while len(words) > 1 and words[0] in TITLES:
@@ -159,8 +171,10 @@ def merge_keys(keys: Iterable[str]) -> dict[str, str]:
     return merged
 
 
-def age_birth_interval(value: str, qualifier: str | None, earliest: date, latest: date) -> tuple[date, date] | None:
-    """The days someone of age ``value`` ("P14M", "about") on a day in [earliest, latest] was born on."""
+def age_birth_interval(
+    value: str, qualifier: str | None, earliest: date, latest: date
+) -> tuple[date, date] | None:
+    """The days someone was born on who is ``value`` old ("P14M") on a day in [earliest, latest]."""
     match = re.fullmatch(r"P(\d+(?:\.\d+)?)([DWMY])", value)
     if match is None:
         return None
@@ -198,7 +212,9 @@ class _Subjects:
         after = self.text[mention.end : mention.end + 30].casefold()
         return bool(
             re.search(rf"\b(?:{CHILD_WORDS}|little)\b[\s,]*(?:girl|boy)?[\s,]*$", before)
-            or re.match(r",?\s+(?:now\s+)?(?:about\s+)?\d{1,2}[\s-](?:days?|weeks?|months?)[\s-]old", after)
+            or re.match(
+                r",?\s+(?:now\s+)?(?:about\s+)?\d{1,2}[\s-](?:days?|weeks?|months?)[\s-]old", after
+            )
         )
 
     def person_before(self, position: int, gap: str = r"[\s,]*") -> Entity | None:
@@ -233,11 +249,16 @@ class _Subjects:
         """Who a statement at ``position`` ("... was born") is about."""
         head = self.text[max(0, position - 80) : position]
         named = self.person_before(
-            position, r"\s*(?:,\s*)?(?:\(\s*)?(?:who\s+)?(?:was|were|is|has\s+been)?\s*(?:\w+ly\s+)?"
+            position,
+            r"\s*(?:,\s*)?(?:\(\s*)?(?:who\s+)?(?:was|were|is|has\s+been)?\s*(?:\w+ly\s+)?",
         )
         if named is not None:
             return named
-        if re.search(rf"\b(?:{CHILD_WORDS})\b\W*(?:\(\s*)?(?:who\s+)?(?:was|were)\s+(?:\w+ly\s+)?$", head, re.I):
+        if re.search(
+            rf"\b(?:{CHILD_WORDS})\b\W*(?:\(\s*)?(?:who\s+)?(?:was|were)\s+(?:\w+ly\s+)?$",
+            head,
+            re.I,
+        ):
             return self.child_near(position)
         if re.search(r"\b(?:he|she)\s+(?:was|were)\s+(?:\w+ly\s+)?$", head, re.IGNORECASE):
             return self.last_person(position, reach=400)
@@ -254,7 +275,9 @@ class _Subjects:
         return None
 
 
-def extract_facts(article: Article, anchor: Anchor | None = None, derive: bool = True) -> list[Fact]:
+def extract_facts(
+    article: Article, anchor: Anchor | None = None, derive: bool = True
+) -> list[Fact]:
     """The facts ``article`` states, dated against ``anchor`` (its own when None).
 
     ``derive`` adds the birth-date interval every age implies on its as-of date;
@@ -271,7 +294,13 @@ def extract_facts(article: Article, anchor: Anchor | None = None, derive: bool =
 
 
 def _fact(
-    article: Article, anchor: Anchor | None, entity: str, attribute: str, value: str, span: tuple[int, int], **extra: str | None
+    article: Article,
+    anchor: Anchor | None,
+    entity: str,
+    attribute: str,
+    value: str,
+    span: tuple[int, int],
+    **extra: str | None,
 ) -> Fact:
     lo, hi = sentence_bounds(article.text, span[0])
     return Fact(
@@ -290,8 +319,10 @@ def _fact(
     )
 
 
-def _life_events(article: Article, times: Sequence[TimeExpr], subjects: _Subjects, anchor: Anchor | None) -> Iterator[Fact]:
-    """Birth and death dates and places: "Miles was born in May of 2018", "born March 2 ... in Los Angeles"."""
+def _life_events(
+    article: Article, times: Sequence[TimeExpr], subjects: _Subjects, anchor: Anchor | None
+) -> Iterator[Fact]:
+    """Birth and death dates and places: "Miles was born in May of 2018", "born in Rome"."""
     text = article.text
     for match in _BORN.finditer(text):
         subject = subjects.subject_of(match.start())
@@ -300,11 +331,22 @@ def _life_events(article: Article, times: Sequence[TimeExpr], subjects: _Subject
         kind = "birth" if match.group("verb") == "born" else "death"
         clause_end = _clause_end(text, match.end())
         date_expr = next(
-            (t for t in times if match.end() <= t.start < clause_end and t.type == "DATE" and not t.age), None
+            (
+                t
+                for t in times
+                if match.end() <= t.start < clause_end and t.type == "DATE" and not t.age
+            ),
+            None,
         )
         span = interval_of(date_expr.value) if date_expr is not None else None
-        future = span is not None and anchor is not None and span[0] > anchor.day + timedelta(days=1)
-        if date_expr is not None and not future and (span is not None or date_expr.value.startswith("XXXX-")):
+        future = (
+            span is not None and anchor is not None and span[0] > anchor.day + timedelta(days=1)
+        )
+        if (
+            date_expr is not None
+            and not future
+            and (span is not None or date_expr.value.startswith("XXXX-"))
+        ):
             yield _fact(
                 article, anchor, subject.canonical, f"{kind}_date", date_expr.value,
                 (subject.start, date_expr.end), qualifier=date_expr.mod,
@@ -313,38 +355,64 @@ def _life_events(article: Article, times: Sequence[TimeExpr], subjects: _Subject
             (
                 m
                 for m in subjects.mentions
-                if match.end() <= m.start < clause_end and m.label == "GPE"
+                if match.end() <= m.start < clause_end
+                and m.label == "GPE"
                 and re.search(r"\b(?:in|at)\s+(?:the\s+)?$", text[max(0, m.start - 8) : m.start])
             ),
             None,
         )
         if place is not None:
-            yield _fact(article, anchor, subject.canonical, f"{kind}_place", place.canonical, (subject.start, place.end))
+            yield _fact(
+                article,
+                anchor,
+                subject.canonical,
+                f"{kind}_place",
+                place.canonical,
+                (subject.start, place.end),
+            )
+
+
+#: where a clause ends: a stop that does not end an abbreviation ("Feb.", "St."), a semicolon...
+_CLAUSE_END = re.compile(
+    r"(?<![A-Z])(?<!\b[A-Z][a-z])(?<!\b[A-Z][a-z]{2})(?<!\bSept)[.;!?](?:\s|$)"
+    r"|,\s+(?:and|but|while|who|which)\b|\n"
+)
 
 
 def _clause_end(text: str, position: int, reach: int = 120) -> int:
-    stop = re.compile(r"(?<![A-Z][a-z])(?<![A-Z])[.;!?](?:\s|$)|,\s+(?:and|but|while|who|which)\b|\n")
-    found = stop.search(text, position, min(len(text), position + reach))
+    found = _CLAUSE_END.search(text, position, min(len(text), position + reach))
     return found.start() if found else min(len(text), position + reach)
 
 
 def _ages(
-    article: Article, times: Sequence[TimeExpr], subjects: _Subjects, anchor: Anchor | None, derive: bool
+    article: Article,
+    times: Sequence[TimeExpr],
+    subjects: _Subjects,
+    anchor: Anchor | None,
+    derive: bool,
 ) -> Iterator[Fact]:
-    """Ages: "Miles, 9 weeks old", "Baby Miles is about 14 months old", "the 27-year-old", "Sienna, 31,"."""
+    """Ages: "Miles, 9 weeks old", "Miles is about 14 months old", "the 27-year-old", "Ana, 31,"."""
     text = article.text
     found: list[tuple[Entity, str, str | None, int, int]] = []
     for expr in times:
         if not expr.age:
             continue
         hedge = _hedge_of(expr)
-        subject = subjects.person_before(expr.start, r"\s*,?\s*(?:(?:is|was|now|who\s+is)\s+)?(?:now\s+)?")
+        subject = subjects.person_before(
+            expr.start, r"\s*,?\s*(?:(?:is|was|now|who\s+is)\s+)?(?:now\s+)?"
+        )
         lead = text[max(0, expr.start - 12) : expr.start].casefold()
-        if subject is None and expr.text.casefold().startswith("the ") or re.search(r"\bthe\s+$", lead):
+        if (subject is None and expr.text.casefold().startswith("the ")) or re.search(
+            r"\bthe\s+$", lead
+        ):
             subject = subjects.last_person(expr.start)  # "The 27-year-old point guard"
         if subject is None:
             after = next((m for m in subjects.mentions if m.start >= expr.end), None)
-            if after and after.label in PERSON_LABELS and re.fullmatch(r"\s+", text[expr.end : after.start]):
+            if (
+                after
+                and after.label in PERSON_LABELS
+                and re.fullmatch(r"\s+", text[expr.end : after.start])
+            ):
                 subject = after  # "6-year-old Elian Gonzalez"
         if subject is not None:
             found.append((subject, expr.value, hedge, subject.start, expr.end))
@@ -353,63 +421,100 @@ def _ages(
             continue
         appositive = _APPOSITIVE_AGE.match(text, mention.end)
         if appositive and 0 < int(appositive.group("num")) < 120:
-            found.append((mention, f"P{int(appositive.group('num'))}Y", None, mention.start, appositive.end() - 1))
+            found.append(
+                (
+                    mention,
+                    f"P{int(appositive.group('num'))}Y",
+                    None,
+                    mention.start,
+                    appositive.end() - 1,
+                )
+            )
     for subject, value, hedge, start, end in found:
         unit = {"D": "day", "W": "week", "M": "month", "Y": "year"}.get(value[-1])
-        yield _fact(article, anchor, subject.canonical, "age", value, (start, end), unit=unit, qualifier=hedge)
+        yield _fact(
+            article,
+            anchor,
+            subject.canonical,
+            "age",
+            value,
+            (start, end),
+            unit=unit,
+            qualifier=hedge,
+        )
         if derive and anchor is not None:
             earliest = anchor.earliest if anchor.estimated and anchor.earliest else anchor.day
             latest = anchor.latest if anchor.estimated and anchor.latest else anchor.day
             born = age_birth_interval(value, hedge, earliest, latest)
             if born is not None:
                 yield _fact(
-                    article, anchor, subject.canonical, "birth_date", f"{born[0]}/{born[1]}", (start, end),
+                    article, anchor, subject.canonical, "birth_date", f"{born[0]}/{born[1]}",
+                    (start, end),
                     qualifier="from age", basis=f"age {value} as of {anchor.day.isoformat()}",
                 )  # fmt: skip
 
 
 def _hedge_of(expr: TimeExpr) -> str | None:
-    mods = {"APPROX": "about", "LESS_THAN": "nearly", "MORE_THAN": "more than", "EQUAL_OR_MORE": "at least"}
+    mods = {
+        "APPROX": "about",
+        "LESS_THAN": "nearly",
+        "MORE_THAN": "more than",
+        "EQUAL_OR_MORE": "at least",
+    }
     return mods.get(expr.mod or "")
 
 
-def _counts(article: Article, times: Sequence[TimeExpr], subjects: _Subjects, anchor: Anchor | None) -> Iterator[Fact]:
+def _counts(
+    article: Article, times: Sequence[TimeExpr], subjects: _Subjects, anchor: Anchor | None
+) -> Iterator[Fact]:
     """Counts of people, homes, votes, likes... and sums of money, with their hedges."""
     text = article.text
-    for match in _COUNT.finditer(text):
-        money = match.group("num2") is not None
-        number_text = match.group("num") or match.group("num2")
-        amount = parse_number(number_text)
+    for match in _AMOUNT.finditer(text):
+        amount = parse_number(match.group("num"))
         if amount is None:
             continue
-        scale = match.group("scale") or match.group("scale2")
-        amount *= SCALES.get((scale or "").casefold(), 1)
-        noun = (match.group("noun") or "").casefold()
-        if not money and noun not in NOUNS:
+        amount *= SCALES.get((match.group("scale") or "").casefold(), 1)
+        measured = _measured(text, match, times)
+        if measured is None:
             continue
-        if not money and _inside_time(times, match.start("num"), match.end("num")):
-            continue
-        hedge_word = " ".join((match.group("hedge") or match.group("hedge2") or "").casefold().split())
-        hedge = HEDGES.get(hedge_word) or None
-        start, end = match.start(), match.end()
-        predicate = _predicate(text, start, end)
-        if money:
-            what = (match.group("what") or "").casefold()
-            predicate = what if what in MONEY else _money_predicate(text, start)
-            end = match.end("what") if what in MONEY else match.end("scale2") if match.group("scale2") else match.end("num2")
-            attribute, unit = f"amount ({predicate})" if predicate else "amount", CURRENCIES[match.group("cur")]
-        else:
-            attribute, unit = (f"count ({noun} {predicate})" if predicate else f"count ({noun})"), noun
+        attribute, unit, end = measured
+        hedged = _HEDGE_BEFORE.search(text, max(0, match.start() - 25), match.start())
+        hedge = HEDGES.get(" ".join(hedged.group("hedge").casefold().split())) if hedged else None
+        start = hedged.start() if hedged else match.start()
         lo, hi = sentence_bounds(text, start)
         earlier = _EARLIER.search(text, lo, hi)
         subject = subjects.clause_subject(start)
-        as_of = _sentence_day(times, lo, hi)
+        as_of = _sentence_day(times, lo, hi) or (anchor.day.isoformat() if anchor else None)
         yield _fact(
-            article, anchor, subject.canonical if subject else "", attribute, f"{amount:g}" if amount < 1e15 else str(amount),
-            (start, end), unit=unit, qualifier=hedge,
-            as_of=None if earlier else (as_of or (anchor.day.isoformat() if anchor else None)),
+            article, anchor, subject.canonical if subject else "", attribute, f"{amount:g}",
+            (start, end), unit=unit, qualifier=hedge or None, as_of=None if earlier else as_of,
             basis="earlier state" if earlier else None,
         )  # fmt: skip
+
+
+def _measured(
+    text: str, match: re.Match[str], times: Sequence[TimeExpr]
+) -> tuple[str, str, int] | None:
+    """(attribute, unit, end of the span) of the number ``match``, or None if it counts nothing."""
+    after = _NEXT_WORDS.match(text, match.end())
+    words = list(_WORDS.finditer(text, after.start(), after.end())) if after else []
+    if match.group("cur"):
+        what = words[0].group().casefold() if words else ""
+        predicate = what if what in MONEY else _money_predicate(text, match.start())
+        end = words[0].end() if what in MONEY else match.end()
+        return (
+            (f"amount ({predicate})" if predicate else "amount"),
+            CURRENCIES[match.group("cur")],
+            end,
+        )
+    noun = next((w for w in words if w.group().casefold() in NOUNS), None)
+    if noun is None or any(w.group()[0].isupper() for w in words if w.start() < noun.start()):
+        return None
+    if _inside_time(times, match.start("num"), match.end("num")):
+        return None
+    name = noun.group().casefold()
+    predicate = _predicate(text, match.start(), noun.end())
+    return (f"count ({name} {predicate})" if predicate else f"count ({name})"), name, noun.end()
 
 
 def _money_predicate(text: str, start: int) -> str | None:
@@ -429,7 +534,9 @@ def _predicate(text: str, start: int, end: int) -> str | None:
     tail = re.split(r"[,;:.](?:\s|$)", text[end : end + 40])[0]
     if re.search(r"\bby\s+(?:just\s+|only\s+)?$", head.casefold()) or re.match(r"\s+ahead\b", tail):
         return "margin"
-    candidates = [(len(head) - m.end(), m.group().casefold()) for m in re.finditer(r"[A-Za-z]+", head)]
+    candidates = [
+        (len(head) - m.end(), m.group().casefold()) for m in re.finditer(r"[A-Za-z]+", head)
+    ]
     candidates += [(m.start(), m.group().casefold()) for m in re.finditer(r"[A-Za-z]+", tail)]
     for _distance, word in sorted(candidates):
         if word in _PREDICATE_OF:

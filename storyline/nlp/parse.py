@@ -14,9 +14,9 @@ The resulting ``Doc`` rides on ``Article.doc`` for the rest of the batch.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
-from itertools import islice
 from typing import Any, ClassVar
 
 from ..model import Article
@@ -61,14 +61,19 @@ class Parser(BaseStage):
         return article
 
     def pipe(self, articles: Iterable[Article], batch_size: int = 64) -> Iterator[Article]:
-        iterator = iter(articles)
-        while batch := list(islice(iterator, batch_size)):
-            docs = self.nlp.pipe(
-                (a.text for a in batch), batch_size=batch_size, n_process=self.n_process
-            )
-            for article, doc in zip(batch, docs, strict=True):
-                article.doc = doc
-                yield article
+        """One ``nlp.pipe`` over the whole stream (worker processes start once when
+        ``n_process`` > 1); docs come back in order and are paired with their articles."""
+        pending: deque[Article] = deque()
+
+        def texts() -> Iterator[str]:
+            for article in articles:
+                pending.append(article)
+                yield article.text
+
+        for doc in self.nlp.pipe(texts(), batch_size=batch_size, n_process=self.n_process):
+            article = pending.popleft()
+            article.doc = doc
+            yield article
 
 
 def doc_of(article: Article) -> Any:

@@ -5,12 +5,14 @@ Every expression becomes a :class:`~storyline.model.TimeExpr` with a TIMEX3
 ``2018-05``, ``2019-Q3``, ``P14M``, ``PT24H``, ``PRESENT_REF``) and the
 ``granularity`` of that value (day, month, quarter, year, week...).
 
-How it works. A fixed list of rules, each a compiled regular expression plus a
+How it works. A fixed table of rules, each a compiled regular expression plus a
 normaliser, proposes candidate spans; the longest candidates win, and a span
 that looks like a date but is not one ("February 30") blocks the shorter
-candidates inside it. Every pattern is a sequence of bounded pieces without
-nested repetition, so matching stays linear in the text (a 1 MB line without
-spaces is scanned in milliseconds).
+candidates inside it. A rule only runs in short windows around the words it
+cannot match without (month names for the month rules, unit words for
+durations), and every pattern is a sequence of bounded pieces without nested
+repetition: matching stays linear, a run of 200 characters or more without a
+space (a URL, a blob) is skipped, and a 1 MB line takes milliseconds.
 
 Relative expressions ("in June", "last week", "yesterday", "Friday") are
 resolved against an :class:`Anchor`: the article's publication date when it
@@ -42,8 +44,6 @@ __all__ = [
     "Anchor",
     "TimeStage",
     "anchor_for",
-    "describe",
-    "duration_days",
     "find_times",
     "interval_of",
     "parse_number",
@@ -118,13 +118,13 @@ _WORDNUM = (
     rf"|{'|'.join(reversed(SMALL))}|a\s+couple\s+of|a\s+few|a\s+dozen|dozens\s+of"
     r"|hundreds\s+of|several|many|an?)"
 )
-_NUM = rf"(?:(?<![\d.,])(?:\d{{1,3}}(?:,\d{{3}}){{1,3}}|\d{{1,6}}(?:\.\d{{1,3}})?)(?![\d,])|{_WORDNUM})"
+_DIGITS = r"(?<![\d.,])(?:\d{1,3}(?:,\d{3}){1,3}|\d{1,6}(?:\.\d{1,3})?)(?![\d,])"
+_NUM = rf"(?:{_DIGITS}|{_WORDNUM})"
 _UNIT = (
     r"(?:seconds?|minutes?|mins?|hours?|hrs?|days?|weekends?|weeks?|fortnights?|months?"
     r"|quarters?|years?|yrs?|decades?|century|centuries)"
 )
 _MOD = rf"(?:{_alt(MODS)})"
-_FLAGS = re.IGNORECASE
 
 
 def parse_number(text: str) -> float | None:
@@ -183,7 +183,9 @@ _PAST = (
 )
 _PRESENT = r"is|are|has|have|says|tells|'s"
 _TENSE = re.compile(rf"\b(?:(?P<future>{_FUTURE})|(?P<past>{_PAST})|(?P<present>{_PRESENT}))\b")
-_SENTENCE_END = re.compile(r"[.!?][\"'”’)]*\s+(?=[\"'“‘(]?[A-Z0-9])|\n\s*\n|\n(?=[\"'“‘(]?[A-Z0-9])")
+_SENTENCE_END = re.compile(
+    r"[.!?][\"'”’)]*\s+(?=[\"'“‘(]?[A-Z0-9])|\n\s*\n|\n(?=[\"'“‘(]?[A-Z0-9])"
+)
 _ABBREV = re.compile(
     r"(?:\b(?:[A-Z]|Mr|Mrs|Ms|Dr|Sen|Rep|Gov|Gen|Sgt|Lt|Col|Capt|St|Mt|Inc|Co|Corp|Ltd|Jr|Sr"
     r"|No|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|vs|U\.S|a\.m|p\.m)\.)$"
@@ -197,11 +199,15 @@ def sentence_bounds(text: str, position: int, reach: int = 600) -> tuple[int, in
     for match in _SENTENCE_END.finditer(text, lo, min(len(text), position + 2)):
         if match.end() > position:
             break
-        if "\n" in match.group() or not _ABBREV.search(text[max(0, match.start() - 6) : match.start() + 1]):
+        if "\n" in match.group() or not _ABBREV.search(
+            text[max(0, match.start() - 6) : match.start() + 1]
+        ):
             start = match.end()
     end = min(len(text), position + reach)
     for match in _SENTENCE_END.finditer(text, position, end):
-        if "\n" in match.group() or not _ABBREV.search(text[max(0, match.start() - 6) : match.start() + 1]):
+        if "\n" in match.group() or not _ABBREV.search(
+            text[max(0, match.start() - 6) : match.start() + 1]
+        ):
             end = match.start() if match.group()[0] == "\n" else match.start() + 1
             break
     while start < end and text[start].isspace():
@@ -230,7 +236,11 @@ class _Context:
     def event_time(self, start: int) -> bool:
         """Whether a past-tense verb right before the expression dates an event ("born on")."""
         head = self.text[max(0, start - 24) : start].casefold()
-        return bool(re.search(r"\b(?:born|died|killed|married|arrested|\w+ed)(?:\s+\w+ly)?\s+(?:on|in)\s+$", head))
+        return bool(
+            re.search(
+                r"\b(?:born|died|killed|married|arrested|\w+ed)(?:\s+\w+ly)?\s+(?:on|in)\s+$", head
+            )
+        )
 
     def before(self, start: int, size: int = 24) -> str:
         return self.text[max(0, start - size) : start].casefold()
@@ -401,7 +411,9 @@ def _month(match: re.Match[str], ctx: _Context) -> _Norm | None:
         word in ("May", "March")
         and not rel
         and not match.group("edge")
-        and not re.search(r"\b(?:in|of|since|until|till|through|by|from|to|during|before|after)\s+$", before)
+        and not re.search(
+            r"\b(?:in|of|since|until|till|through|by|from|to|during|before|after)\s+$", before
+        )
     ):
         return None
     month = _month_of(word)
@@ -424,7 +436,9 @@ def _year(match: re.Match[str], ctx: _Context) -> _Norm | None:
     after = ctx.text[match.end() : match.end() + 16].casefold()
     if re.match(r"\s*(?:-|[a-z]+\s+(?:people|workers|votes|homes|residents|patients)\b)", after):
         return None
-    if re.match(r"\s*(?:people|persons|workers|votes|homes|residents|patients|units|points)\b", after):
+    if re.match(
+        r"\s*(?:people|persons|workers|votes|homes|residents|patients|units|points)\b", after
+    ):
         return None
     if ctx.text[max(0, match.start() - 1) : match.start()] in ("$", "#", "£", "€"):
         return None
@@ -493,7 +507,9 @@ def _season(match: re.Match[str], ctx: _Context) -> _Norm | None:
     order = ["WI", "SP", "SU", "FA", "WI"]
     now = order[(anchor.day.month % 12) // 3]
     if rel in ("last", "past", "previous") or (
-        not rel and ctx.tense(match.start(), match.end()) == "past" and order.index(season) > order.index(now)
+        not rel
+        and ctx.tense(match.start(), match.end()) == "past"
+        and order.index(season) > order.index(now)
     ):
         year -= 1
     elif rel in ("next", "coming") and order.index(season) <= order.index(now):
@@ -512,8 +528,14 @@ def _quarter_rule(match: re.Match[str], ctx: _Context) -> _Norm | None:
         return None
     if match.group("year") or match.group("year2"):
         year = int(match.group("year") or match.group("year2"))
-        number = ORDINALS.get(ordinal, 1) if ordinal or anchor is None else max(1, _quarter(anchor.day) - 1)
-        return _Norm("DATE", f"{year}-{'H' if half else 'Q'}{number}", "half" if half else "quarter")
+        number = (
+            ORDINALS.get(ordinal, 1)
+            if ordinal or anchor is None
+            else max(1, _quarter(anchor.day) - 1)
+        )
+        return _Norm(
+            "DATE", f"{year}-{'H' if half else 'Q'}{number}", "half" if half else "quarter"
+        )
     if anchor is None:
         return _Norm("DATE", "XXXX-QX", "quarter", relative=True)
     current = _quarter(anchor.day)
@@ -541,7 +563,9 @@ def _weekday(match: re.Match[str], ctx: _Context) -> _Norm | None:
         return _Norm("SET", f"XXXX-WXX-{weekday + 1}" + (f"T{part}" if part else ""), "week")
     if ctx.anchor is None:
         value = f"XXXX-WXX-{weekday + 1}"
-        return _Norm("TIME" if part else "DATE", value + (f"T{part}" if part else ""), "day", relative=True)
+        return _Norm(
+            "TIME" if part else "DATE", value + (f"T{part}" if part else ""), "day", relative=True
+        )
     day = _weekday_date(ctx, match.start(), match.end(), weekday, _g(match, "rel"))
     if part:
         return _Norm("TIME", f"{day.isoformat()}T{part}", "part of day", relative=True)
@@ -601,7 +625,16 @@ def _ago(match: re.Match[str], ctx: _Context) -> _Norm | None:
     day = _shift(ctx.anchor.day, granularity, sign * count)
     if granularity == "week":
         granularity = "day" if count < 2 else "week"
-    return _Norm("DATE", _unit_value(day, granularity), granularity, MODS.get(_g(match, "mod")), relative=True)
+    return _Norm(
+        "DATE",
+        _unit_value(day, granularity),
+        granularity,
+        MODS.get(_g(match, "mod")),
+        relative=True,
+    )
+
+
+_QUARTER_MENTION = re.compile(r"\b(?:(first|second|third|fourth)[- ])?quarter\b")
 
 
 def _sentence_quarter(match: re.Match[str], ctx: _Context) -> tuple[int, int] | None:
@@ -613,11 +646,10 @@ def _sentence_quarter(match: re.Match[str], ctx: _Context) -> tuple[int, int] | 
     if ctx.anchor is None:
         return None
     head = ctx.text[max(0, match.start() - 1500) : match.start()].casefold()
-    found = None
-    for found in re.finditer(r"\b(?:(first|second|third|fourth)[- ])?quarter\b", head):  # noqa: B007
-        pass
-    if found is None:
+    mentions = list(_QUARTER_MENTION.finditer(head))
+    if not mentions:
         return None
+    found = mentions[-1]
     current = _quarter(ctx.anchor.day)
     year = ctx.anchor.day.year
     number = ORDINALS[found.group(1)] if found.group(1) else current - 1
@@ -678,7 +710,9 @@ def _set(word: str) -> _Norm | None:
 
 def _ref(match: re.Match[str], ctx: _Context) -> _Norm | None:
     word = " ".join(_g(match, "ref").split())
-    if word == "current" and re.match(r"\s+(?:account|affairs|events|of|flowing)", ctx.text[match.end() :]):
+    if word == "current" and re.match(
+        r"\s+(?:account|affairs|events|of|flowing)", ctx.text[match.end() :]
+    ):
         return None
     return _Norm("DATE", REFS[word], "ref")
 
@@ -720,242 +754,174 @@ def _set_gate(match: re.Match[str], ctx: _Context) -> _Norm | None:
     head = ctx.text[match.start() : match.start() + 2].casefold()
     if head.startswith("a") and not head.startswith("an") and not match.group("every2"):
         before = ctx.before(match.start(), 16)
-        if not re.search(r"(?:%|percent|times|twice|once|\d|million|billion|thousand|dollars|cents"
-                         r"|seats|flights|people|visitors|games|hours|days)\s*$", before):
+        if not re.search(
+            r"(?:%|percent|times|twice|once|\d|million|billion|thousand|dollars|cents"
+            r"|seats|flights|people|visitors|games|hours|days)\s*$",
+            before,
+        ):
             return None
-    return _set(word.rstrip("s") if word.endswith("days") else word)
+    return _set(word)
 
 
 # --- the rules ------------------------------------------------------------------------
 
-_EDGE = r"(?P<edge>(?:the\s+)?(?:(?:very\s+)?(?:early|late)|mid-?|(?:end|beginning|start|middle)\s+of(?:\s+the)?)\s*)?"
+_EDGE = (
+    r"(?P<edge>(?:the\s+)?(?:(?:very\s+)?(?:early|late)|mid-?"
+    r"|(?:end|beginning|start|middle)\s+of(?:\s+the)?)\s*)?"
+)
 _REL_WORDS = r"last|next|this|past|coming|previous|following|current|prior"
 
-Rule = tuple[re.Pattern[str], Callable[[re.Match[str], _Context], _Norm | None]]
+Handler = Callable[[re.Match[str], _Context], _Norm | None]
+_SPELLED_LOW = rf"(?:{'|'.join(TENS)})(?:[\s-](?:{'|'.join(SMALL[1:10])}))?|{'|'.join(SMALL[10:])}"
+_HOLIDAY = _alt(HOLIDAYS).replace("'", "['’]")
+_I = re.IGNORECASE
 
-RULES: list[Rule] = [
-    (
-        re.compile(
-            rf"\b(?:(?P<wd>{_WEEKDAY}),?\s+)?(?P<mon>{_MONTH})\.?\s?(?P<day>{_DAY})"
-            rf"(?:,?\s+(?P<year>{_YEAR}))?"
-        ),
-        _full_date,
-    ),
-    (
-        re.compile(
-            rf"\b(?:(?P<wd>{_WEEKDAY}),?\s+)?(?:the\s+)?(?P<day>{_DAY})\s+(?:of\s+)?(?P<mon>{_MONTH})"
-            rf"(?:,?\s+(?P<year>{_YEAR}))?"
-        ),
-        _full_date,
-    ),
-    (
-        re.compile(
-            r"(?<![\d/.-])(?:(?P<iy>[12]\d{3})-(?P<im>\d\d)-(?P<id>\d\d)"
-            r"|(?P<um>\d{1,2})/(?P<ud>\d{1,2})/(?P<uy>\d{4}|\d\d))(?![\d/])"
-        ),
-        _numeric_date,
-    ),
-    (
-        re.compile(rf"(?i:{_EDGE})(?P<mon>{_MONTH})(?:\s+of)?,?\s+(?P<year>{_YEAR})"),
-        _month_year,
-    ),
-    (
-        re.compile(rf"(?i:(?:(?P<rel>last|next|this|past|coming|previous)\s+)?{_EDGE})(?P<mon>{_FULL_MONTH})\b"),
-        _month,
-    ),
-    (
-        re.compile(
-            rf"(?i:{_EDGE}(?:(?:fiscal|calendar)\s+(?:year\s+)?|the\s+year\s+)?)"
-            rf"(?<![\d.,$'])(?P<year>{_YEAR})\b(?!,\d|\.\d|'s)"
-        ),
-        _year,
-    ),
-    (
-        re.compile(
-            rf"(?i:(?:the\s+)?{_EDGE})(?:(?<![\d$])(?P<dec>(?:1[0-9]|20)\d0|'\d0)(?:'s|s)\b"
-            r"|(?i:(?<=the\s)|(?<=the\searly\s)|(?<=the\slate\s)|(?<=the\smid-))"
-            r"(?P<words>(?i:twenties|thirties|forties|fifties|sixties|seventies|eighties|nineties))\b)"
-        ),
-        _decade,
-    ),
-    (
-        re.compile(rf"(?i:{_EDGE})(?P<cent>[12]?\d)(?:st|nd|rd|th)[- ]century\b", _FLAGS),
-        _century,
-    ),
-    (
-        re.compile(
-            rf"\b{_EDGE}(?:(?P<rel>{_REL_WORDS})\s+)?(?P<the>the\s+)?(?P<season>spring|summer|fall|autumn|winter)"
-            rf"\b(?:\s+of)?(?:,?\s+(?P<year>{_YEAR}))?",
-            _FLAGS,
-        ),
-        _season,
-    ),
-    (
-        re.compile(
-            rf"\b(?:the\s+)?(?:(?P<rel>latest|last|previous|current|year-earlier|year-ago|same|fiscal"
-            rf"|this\s+year's|last\s+year's|last\s+year|this\s+year)\s+)?(?:fiscal\s+)?"
-            rf"(?:(?P<year2>{_YEAR})\s+)?(?:(?P<ord>first|second|third|fourth|1st|2nd|3rd|4th)[- ])?"
-            rf"(?P<qunit>quarter|half|(?<=latest\s)period|(?<=year-earlier\s)period|(?<=year-ago\s)period"
-            rf"|(?<=\d\s)period)\b"
-            rf"(?:\s+of\s+(?:fiscal\s+)?(?P<year>{_YEAR}))?",
-            _FLAGS,
-        ),
-        _quarter_rule,
-    ),
-    (
-        re.compile(
-            rf"\b(?:(?i:(?:the\s+)?(?P<rel>last|next|this|coming|past|previous)\s+|(?:early|late)\s+))?"
-            rf"(?P<wd>{_WEEKDAY}s?)"
-            rf"(?:\s+(?i:(?P<pod>morning|afternoon|evening|night)s?))?\b"
-        ),
-        _weekday,
-    ),
-    (
-        re.compile(
-            r"\b(?:(?P<edge>early|late)\s+)?(?P<word>the\s+day\s+before\s+yesterday|the\s+day\s+after"
-            r"\s+tomorrow|today|tonight|yesterday|tomorrow|this|last)"
-            r"(?:\s+(?P<pod>morning|afternoon|evening|night))?\b",
-            _FLAGS,
-        ),
-        _deictic,
-    ),
-    (
-        re.compile(
-            rf"\b(?:(?P<pre>earlier|later)\s+(?:in\s+)?)?{_EDGE}(?P<rel>(?:the\s+)?(?:{_REL_WORDS})|the(?=\s+"
-            r"(?:full\s+|fiscal\s+)?year\b(?!\s+(?:of|before|after|when|in|that|earlier|ago))))\s+"
-            r"(?:full\s+)?(?:fiscal\s+)?(?P<unit>week|weekend|month|year|decade|century)\b(?!-)",
-            _FLAGS,
-        ),
-        _relative_unit,
-    ),
-    (
-        re.compile(
-            rf"\b(?:every|each|per|a)\s+(?P<every>day|week|month|year|quarter|hour|minute|morning|night"
-            rf"|evening|afternoon|{_WEEKDAY_WORD})\b(?!\s+(?:ago|earlier|later|before|after))"
-            r"|\b(?P<every2>nightly|hourly)\b",
-            _FLAGS,
-        ),
-        _set_gate,
-    ),
-    (
-        re.compile(
-            rf"\b(?:(?P<mod>{_MOD})\s+)?(?P<num>{_NUM})[\s-]{{1,3}}(?P<unit>{_UNIT})\s+"
-            r"(?P<dir>ago|earlier|from\s+now|hence)\b",
-            _FLAGS,
-        ),
-        _ago,
-    ),
-    (
-        re.compile(
-            rf"\b(?:(?:the\s+)?(?:(?:past|last|next|first|final|previous|coming|latest|following)\s+)?)?"
-            rf"(?:(?P<mod>{_MOD})\s+)?(?P<num>{_NUM})[\s-]{{1,3}}(?P<unit>{_UNIT})"
-            r"(?:(?P<old>[\s-]{1,3}old)\b)?(?![\w-])",
-            _FLAGS,
-        ),
-        _duration,
-    ),
-    (
-        re.compile(
-            rf"\b(?:the\s+)?(?P<num>{_NUM})[\s-]{{1,3}}(?P<unit>{_UNIT})(?P<old>-old)\b",
-            _FLAGS,
-        ),
-        _duration,
-    ),
-    (
-        re.compile(
-            r"\b(?:(?:the\s+)?(?:past|last|next|coming|recent)\s+|(?:a\s+)?few\s+|several\s+|many\s+)"
-            r"(?P<unit>seconds|minutes|hours|days|weeks|months|years|decades|centuries)\b",
-            _FLAGS,
-        ),
-        _vague_duration,
-    ),
-    (
-        re.compile(
-            r"(?i:(?<=\bfor\s)|(?<=\bin\s)|(?<=\bover\s))(?P<unit>years|months|weeks|decades|centuries)\b"
-        ),
-        _vague_duration,
-    ),
-    (re.compile(r"\b(?:aged|age)\s+(?P<num>\d{1,3})\b", _FLAGS), _age),
-    (
-        re.compile(
-            rf"\b(?:the\s+year\s+)?(?:(?P<high>nineteen|eighteen|twenty)[\s-]+(?P<low>(?:{'|'.join(TENS)})"
-            rf"(?:[\s-](?:{'|'.join(SMALL[1:10])}))?|{'|'.join(SMALL[10:])})"
-            rf"|(?P<thousand>two\s+thousand)(?:\s+(?:and\s+)?(?P<rest>{'|'.join(reversed(SMALL[1:]))}))?)\b",
-            _FLAGS,
-        ),
-        _spelled_year,
-    ),
-    (re.compile(r"\bthe\s+weekend\b", _FLAGS), _weekend),
-    (re.compile(r"\b(?:the\s+)?year-(?:earlier|ago)\b(?!\s+(?:quarter|period))", _FLAGS), _year_earlier),
-    (
-        re.compile(rf"\b(?P<ref>{_alt(REFS)})\b(?![-'’])", _FLAGS),
-        _ref,
-    ),
-    (
-        re.compile(
-            rf"(?:\b(?P<wd2>{_WEEKDAY_WORD}|yesterday|today|tomorrow)\s+(?:at\s+)?)?"
-            r"(?:(?<![\d:.])(?P<h>\d{1,2})(?::(?P<mi>[0-5]\d))?\s?(?P<ap>[ap]\.m\.|[ap]\.m\b|[ap]m\b)"
-            r"|\b(?P<named>noon|midnight)\b)"
-            rf"(?:\s+(?:EST|EDT|CST|CDT|PST|PDT|GMT|UTC|ET|PT|CT)\b)?"
-            rf"(?:,?\s+(?:on\s+)?(?P<wd>{_WEEKDAY_WORD}|yesterday|today|tomorrow)\b)?",
-            _FLAGS,
-        ),
-        _clock,
-    ),
-    (
-        re.compile(
-            rf"\b(?P<hol>{_alt(HOLIDAYS).replace(chr(39), '[' + chr(39) + '’]')})\b(?:,?\s+(?P<year>{_YEAR}))?",
-            _FLAGS,
-        ),
-        _holiday,
-    ),
+#: (pattern, flags, normaliser); on overlaps the longest match wins, then the earlier rule
+# fmt: off
+_RULE_TABLE: list[tuple[str, int, Handler]] = [
+    (rf"\b(?:(?P<wd>{_WEEKDAY}),?\s+)?(?P<mon>{_MONTH})\.?\s?(?P<day>{_DAY})(?:,?\s+(?P<year>{_YEAR}))?",
+     0, _full_date),
+    (rf"\b(?:(?P<wd>{_WEEKDAY}),?\s+)?(?:the\s+)?(?P<day>{_DAY})\s+(?:of\s+)?(?P<mon>{_MONTH})"
+     rf"(?:,?\s+(?P<year>{_YEAR}))?", 0, _full_date),
+    (r"(?<![\d/.-])(?:(?P<iy>[12]\d{3})-(?P<im>\d\d)-(?P<id>\d\d)"
+     r"|(?P<um>\d{1,2})/(?P<ud>\d{1,2})/(?P<uy>\d{4}|\d\d))(?![\d/])", 0, _numeric_date),
+    (rf"(?i:{_EDGE})(?P<mon>{_MONTH})(?:\s+of)?,?\s+(?P<year>{_YEAR})", 0, _month_year),
+    (rf"(?i:(?:(?P<rel>last|next|this|past|coming|previous)\s+)?{_EDGE})(?P<mon>{_FULL_MONTH})\b",
+     0, _month),
+    (rf"(?i:{_EDGE}(?:(?:fiscal|calendar)\s+(?:year\s+)?|the\s+year\s+)?)"
+     rf"(?<![\d.,$'])(?P<year>{_YEAR})\b(?!,\d|\.\d|'s)", 0, _year),
+    (rf"(?i:(?:the\s+)?{_EDGE})(?:(?<![\d$])(?P<dec>(?:1[0-9]|20)\d0|'\d0)(?:'s|s)\b"
+     r"|(?i:(?<=the\s)|(?<=the\searly\s)|(?<=the\slate\s)|(?<=the\smid-))"
+     r"(?P<words>(?i:twenties|thirties|forties|fifties|sixties|seventies|eighties|nineties))\b)",
+     0, _decade),
+    (rf"{_EDGE}(?P<cent>[12]?\d)(?:st|nd|rd|th)[- ]century\b", _I, _century),
+    (rf"\b{_EDGE}(?:(?P<rel>{_REL_WORDS})\s+)?(?P<the>the\s+)?"
+     rf"(?P<season>spring|summer|fall|autumn|winter)\b(?:\s+of)?(?:,?\s+(?P<year>{_YEAR}))?",
+     _I, _season),
+    (rf"\b(?:the\s+)?(?:(?P<rel>latest|last|previous|current|year-earlier|year-ago|same|fiscal"
+     rf"|this\s+year's|last\s+year's|last\s+year|this\s+year)\s+)?(?:fiscal\s+)?"
+     rf"(?:(?P<year2>{_YEAR})\s+)?(?:(?P<ord>first|second|third|fourth|1st|2nd|3rd|4th)[- ])?"
+     rf"(?P<qunit>quarter|half|(?<=latest\s)period|(?<=year-earlier\s)period"
+     rf"|(?<=year-ago\s)period|(?<=\d\s)period)\b(?:\s+of\s+(?:fiscal\s+)?(?P<year>{_YEAR}))?",
+     _I, _quarter_rule),
+    (rf"\b(?:(?i:(?:the\s+)?(?P<rel>last|next|this|coming|past|previous)\s+|(?:early|late)\s+))?"
+     rf"(?P<wd>{_WEEKDAY}s?)(?:\s+(?i:(?P<pod>morning|afternoon|evening|night)s?))?\b",
+     0, _weekday),
+    (r"\b(?:(?P<edge>early|late)\s+)?(?P<word>the\s+day\s+before\s+yesterday"
+     r"|the\s+day\s+after\s+tomorrow|today|tonight|yesterday|tomorrow|this|last)"
+     r"(?:\s+(?P<pod>morning|afternoon|evening|night))?\b", _I, _deictic),
+    (rf"\b(?:(?P<pre>earlier|later)\s+(?:in\s+)?)?{_EDGE}(?P<rel>(?:the\s+)?(?:{_REL_WORDS})"
+     r"|the(?=\s+(?:full\s+|fiscal\s+)?year\b(?!\s+(?:of|before|after|when|in|that|earlier|ago))))"
+     r"\s+(?:full\s+)?(?:fiscal\s+)?(?P<unit>week|weekend|month|year|decade|century)\b(?!-)",
+     _I, _relative_unit),
+    (rf"\b(?:every|each|per|a)\s+(?P<every>day|week|month|year|quarter|hour|minute|morning|night"
+     rf"|evening|afternoon|{_WEEKDAY_WORD})\b(?!\s+(?:ago|earlier|later|before|after))"
+     r"|\b(?P<every2>nightly|hourly)\b", _I, _set_gate),
+    (rf"\b(?:(?P<mod>{_MOD})\s+)?(?P<num>{_NUM})[\s-]{{1,3}}(?P<unit>{_UNIT})\s+"
+     r"(?P<dir>ago|earlier|from\s+now|hence)\b", _I, _ago),
+    (rf"\b(?:(?:the\s+)?(?:(?:past|last|next|first|final|previous|coming|latest|following)\s+)?)?"
+     rf"(?:(?P<mod>{_MOD})\s+)?(?P<num>{_NUM})[\s-]{{1,3}}(?P<unit>{_UNIT})"
+     r"(?:(?P<old>[\s-]{1,3}old)\b)?(?![\w-])", _I, _duration),
+    (rf"\b(?:the\s+)?(?P<num>{_NUM})[\s-]{{1,3}}(?P<unit>{_UNIT})(?P<old>-old)\b", _I, _duration),
+    (r"\b(?:(?:the\s+)?(?:past|last|next|coming|recent)\s+|(?:a\s+)?few\s+|several\s+|many\s+)"
+     r"(?P<unit>seconds|minutes|hours|days|weeks|months|years|decades|centuries)\b",
+     _I, _vague_duration),
+    (r"(?:(?<=\bfor\s)|(?<=\bin\s)|(?<=\bover\s))(?P<unit>years|months|weeks|decades|centuries)\b",
+     _I, _vague_duration),
+    (r"\b(?:aged|age)\s+(?P<num>\d{1,3})\b", _I, _age),
+    (rf"\b(?:the\s+year\s+)?(?:(?P<high>nineteen|eighteen|twenty)[\s-]+(?P<low>{_SPELLED_LOW})"
+     rf"|(?P<thousand>two\s+thousand)(?:\s+(?:and\s+)?(?P<rest>{'|'.join(reversed(SMALL[1:]))}))?)\b",
+     _I, _spelled_year),
+    (r"\bthe\s+weekend\b", _I, _weekend),
+    (r"\b(?:the\s+)?year-(?:earlier|ago)\b(?!\s+(?:quarter|period))", _I, _year_earlier),
+    (rf"\b(?P<ref>{_alt(REFS)})\b(?![-'’])", _I, _ref),
+    (rf"(?:\b(?P<wd2>{_WEEKDAY_WORD}|yesterday|today|tomorrow)\s+(?:at\s+)?)?"
+     r"(?:(?<![\d:.])(?P<h>\d{1,2})(?::(?P<mi>[0-5]\d))?\s?(?P<ap>[ap]\.m\.|[ap]\.m\b|[ap]m\b)"
+     r"|\b(?P<named>noon|midnight)\b)(?:\s+(?:EST|EDT|CST|CDT|PST|PDT|GMT|UTC|ET|PT|CT)\b)?"
+     rf"(?:,?\s+(?:on\s+)?(?P<wd>{_WEEKDAY_WORD}|yesterday|today|tomorrow)\b)?", _I, _clock),
+    (rf"\b(?P<hol>{_HOLIDAY})\b(?:,?\s+(?P<year>{_YEAR}))?", _I, _holiday),
+]
+# fmt: on
+RULES: list[tuple[re.Pattern[str], Handler]] = [
+    (re.compile(pattern, flags), handler) for pattern, flags, handler in _RULE_TABLE
 ]
 
 
-#: what every rule needs somewhere in its match: rules only run in windows around these
-_TRIGGER_WORDS = re.compile(r"[A-Za-z][a-z]+")
-_TRIGGER_NUMBERS = re.compile(r"(?<![\w.,])\d{1,4}(?![\w,])|\d{3}0s\b|'\d0s|\b\d{1,2}(?:[ap]m|st|nd|rd|th)\b")
-_TRIGGER_PREFIXES = frozenset(
-    """jan feb mar apr may jun jul aug sep oct nov dec mon tue wed thu fri sat sun tod ton yes tom
-    now cur rec lat pas fut pre nea sho noo mid sec min hou hr day wee fortnight qua hal yea yr dec
-    cen spr sum fal aut win per eve eac nig age nin eig twe tho chr new ind val mor aft""".split()
-)
+# --- where to look -----------------------------------------------------------------
+#
+# Each rule runs only in short windows around the words (or digit shapes) it cannot match
+# without: a month rule around month names, a duration rule around unit words. News text
+# then costs a few milliseconds per article, and a long run without spaces (a URL, a blob)
+# is not searched at all.
+
+_MONTH_WORDS = [m.casefold() for m in calendar.month_name[1:]] + [*MONTHS, "sept"]
+_UNIT_WORDS = [u + suffix for u in UNITS for suffix in ("", "s")] + ["centuries"]
+_PARTS = list(PARTS_OF_DAY)
+_RULE_WORDS: dict[str, list[str]] = {
+    "_full_date": _MONTH_WORDS, "_month_year": _MONTH_WORDS, "_month": _MONTH_WORDS,
+    "_decade": "twenties thirties forties fifties sixties seventies eighties nineties".split(),
+    "_century": ["century"], "_season": list(SEASONS),
+    "_quarter_rule": ["quarter", "half", "period"],
+    "_weekday": [*WEEKDAYS, *(w + "s" for w in WEEKDAYS)],
+    "_deictic": ["today", "tonight", "yesterday", "tomorrow", *_PARTS],
+    "_relative_unit": _UNIT_WORDS,
+    "_set_gate": [*_UNIT_WORDS, *_PARTS, *WEEKDAYS, "nightly", "hourly"],
+    "_ago": ["ago", "earlier", "now", "hence"], "_duration": _UNIT_WORDS,
+    "_vague_duration": _UNIT_WORDS,
+    "_age": ["age", "aged"], "_spelled_year": ["nineteen", "eighteen", "twenty", "thousand"],
+    "_weekend": ["weekend"], "_year_earlier": ["year"],
+    "_ref": [w for ref in REFS for w in ref.split() if w not in ("the", "at", "right", "these")],
+    "_clock": ["noon", "midnight"],
+    "_holiday": ["christmas", "new", "independence", "halloween", "valentine"],
+}  # fmt: skip
+_RULE_DIGITS: dict[str, str] = {
+    "_numeric_date": r"\d[/-]\d", "_year": r"(?<![\d,.])[12]\d{3}(?!\d|,\d)",
+    "_decade": r"\d{3}0'?s\b|'\d0s\b", "_clock": r"\d(?::\d\d)?\s?[ap]\.?m\b",
+}  # fmt: skip
+_WORD_RULES: dict[str, tuple[int, ...]] = {}
+for _index, (_pattern, _handler) in enumerate(RULES):
+    for _word in _RULE_WORDS.get(_handler.__name__, ()):
+        _WORD_RULES[_word] = (*_WORD_RULES.get(_word, ()), _index)
+_DIGIT_RULES = [
+    (index, re.compile(_RULE_DIGITS[handler.__name__]))
+    for index, (_, handler) in enumerate(RULES)
+    if handler.__name__ in _RULE_DIGITS
+]
+_WORD = re.compile(r"[A-Za-z][a-z]+")
 _WINDOW = 80
 #: a run of this many characters without a space is not prose (a URL, a blob): not searched
 _OPAQUE = re.compile(r"\S{200,}")
 
 
-def _triggers(text: str) -> Iterator[tuple[int, int]]:
-    opaque = [match.span() for match in _OPAQUE.finditer(text)]
-    if opaque:
-        cursor = 0
-        for start, end in opaque:
-            yield from _shifted(text, cursor, start)
-            cursor = end
-        yield from _shifted(text, cursor, len(text))
-        return
-    yield from _shifted(text, 0, len(text))
+def _prose(text: str) -> Iterator[tuple[int, int]]:
+    cursor = 0
+    for match in _OPAQUE.finditer(text):
+        yield cursor, match.start()
+        cursor = match.end()
+    yield cursor, len(text)
 
 
-def _shifted(text: str, lo: int, hi: int) -> Iterator[tuple[int, int]]:
-    for match in _TRIGGER_WORDS.finditer(text, lo, hi):
-        word = match.group().casefold()
-        if word[:3] in _TRIGGER_PREFIXES or word[:2] in ("hr", "yr") or word.endswith("ties"):
-            yield match.start(), match.end()
-    for match in _TRIGGER_NUMBERS.finditer(text, lo, hi):
-        yield match.start(), match.end()
+def _windows(text: str) -> dict[int, list[tuple[int, int]]]:
+    """For each rule, the stretches of text around its trigger words, merged."""
+    hits: dict[int, list[tuple[int, int]]] = {}
+    for lo, hi in _prose(text):
+        for match in _WORD.finditer(text, lo, hi):
+            for index in _WORD_RULES.get(match.group().casefold(), ()):
+                hits.setdefault(index, []).append(match.span())
+        for index, pattern in _DIGIT_RULES:
+            hits.setdefault(index, []).extend(m.span() for m in pattern.finditer(text, lo, hi))
+    return {index: _merge(text, spans) for index, spans in hits.items() if spans}
 
 
-def _windows(text: str) -> list[tuple[int, int]]:
-    """Stretches of text around trigger words, merged, widened to the next space if one is near."""
-    spans: list[list[int]] = []
-    for trigger_start, trigger_end in sorted(_triggers(text)):
-        if spans and trigger_start - _WINDOW <= spans[-1][1]:
-            spans[-1][1] = trigger_end + _WINDOW
+def _merge(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):
+        if merged and start - _WINDOW <= merged[-1][1]:
+            merged[-1][1] = end + _WINDOW
         else:
-            spans.append([trigger_start - _WINDOW, trigger_end + _WINDOW])
+            merged.append([start - _WINDOW, end + _WINDOW])
     windows = []
-    for start, end in spans:
+    for start, end in merged:
         start, end = max(0, start), min(len(text), end)
         space = text.rfind(" ", max(0, start - 40), start)
         after = text.find(" ", end, end + 40)
@@ -963,36 +929,13 @@ def _windows(text: str) -> list[tuple[int, int]]:
     return windows
 
 
-_UNIT_WORD = r"(?i:sec|min|hour|hr|day|week|fortnight|month|quarter|year|yr|decade|centur)"
-#: for long windows: a rule is only tried where what it cannot match without is present
-_NEEDS: dict[str, re.Pattern[str]] = {
-    name: re.compile(pattern)
-    for name, pattern in {
-        "_full_date": _MONTH, "_month_year": _MONTH, "_month": _FULL_MONTH,
-        "_numeric_date": r"\d[/-]\d", "_year": r"(?<!\d)[12]\d{3}(?!\d)",
-        "_decade": r"\d0'?s\b|(?i:ties)\b", "_century": r"(?i:century)",
-        "_season": r"(?i:spring|summer|fall|autumn|winter)", "_quarter_rule": r"(?i:quarter|half|period)",
-        "_weekday": _WEEKDAY, "_deictic": r"(?i:today|tonight|yesterday|tomorrow|this|last)",
-        "_relative_unit": _UNIT_WORD, "_ago": r"(?i:ago|earlier|from\s+now|hence)",
-        "_duration": _UNIT_WORD, "_vague_duration": _UNIT_WORD, "_age": r"(?i:age)",
-        "_spelled_year": r"(?i:nineteen|eighteen|twenty|thousand)", "_weekend": r"(?i:weekend)",
-        "_year_earlier": r"(?i:year-)", "_set_gate": _UNIT_WORD + r"|(?i:night|morning|evening|day)",
-        "_ref": r"(?i:now|current|recent|lately|past|future|present|term)",
-        "_clock": r"(?i:[ap]\.?m\b|noon|midnight)",
-        "_holiday": r"(?i:christmas|new\s+year|independence|halloween|valentine)",
-    }.items()
-}  # fmt: skip
-
-
 def find_times(text: str, anchor: Anchor | None = None) -> list[TimeExpr]:
     """Every temporal expression in ``text``, normalised against ``anchor``."""
     ctx = _Context(text, anchor)
     candidates: list[tuple[int, int, int, _Norm]] = []
-    for lo, hi in _windows(text):
-        for priority, (pattern, handler) in enumerate(RULES):
-            needs = _NEEDS.get(handler.__name__)
-            if hi - lo > 2000 and needs is not None and not needs.search(text, lo, hi):
-                continue
+    for priority, windows in sorted(_windows(text).items()):
+        pattern, handler = RULES[priority]
+        for lo, hi in windows:
             for match in pattern.finditer(text, lo, hi):
                 if match.end() == match.start():
                     continue
@@ -1040,7 +983,9 @@ def _expr(text: str, start: int, end: int, norm: _Norm, anchor: Anchor | None) -
 
 def interval_of(value: str) -> tuple[date, date] | None:
     """The first and last day a TIMEX3 DATE value covers; None when it is not a calendar date."""
-    match = re.fullmatch(r"(\d{4})(?:-(\d\d|Q[1-4]|H[12]|SP|SU|FA|WI|W\d\d)(?:-(\d\d|WE))?)?(?:T.*)?", value)
+    match = re.fullmatch(
+        r"(\d{4})(?:-(\d\d|Q[1-4]|H[12]|SP|SU|FA|WI|W\d\d)(?:-(\d\d|WE))?)?(?:T.*)?", value
+    )
     if match is None:
         decade = re.fullmatch(r"(\d{3})", value)
         if decade:
@@ -1065,9 +1010,13 @@ def interval_of(value: str) -> tuple[date, date] | None:
             return date(year, first_month, 1), date(year, last_month, _days_in(year, last_month))
         if part.startswith("W"):
             monday = date.fromisocalendar(year, int(part[1:]), 1)
-            return (monday + timedelta(days=5), monday + timedelta(days=6)) if day_part else (
-                monday,
-                monday + timedelta(days=6),
+            return (
+                (monday + timedelta(days=5), monday + timedelta(days=6))
+                if day_part
+                else (
+                    monday,
+                    monday + timedelta(days=6),
+                )
             )
         seasons = {"SP": (3, 5), "SU": (6, 8), "FA": (9, 11), "WI": (12, 14)}
         first, last = seasons[part]
@@ -1075,53 +1024,6 @@ def interval_of(value: str) -> tuple[date, date] | None:
         return date(year, first, 1), date(end.year, end.month, _days_in(end.year, end.month))
     except ValueError:
         return None
-
-
-def duration_days(value: str) -> tuple[float, str] | None:
-    """(length in days, unit granularity) of a TIMEX3 duration like ``P14M`` or ``PT24H``."""
-    match = re.fullmatch(r"PT?([\d.]+)(DE|CE|WE|[SMHDWQY])", value)
-    if match is None:
-        return None
-    amount = float(match.group(1))
-    letter = match.group(2)
-    if value.startswith("PT"):
-        per = {"H": 1 / 24, "M": 1 / 1440, "S": 1 / 86400}[letter]
-        return amount * per, {"H": "hour", "M": "minute", "S": "second"}[letter]
-    days = {"D": 1, "W": 7, "WE": 2, "M": 30.4375, "Q": 91.3125, "Y": 365.25, "DE": 3652.5}
-    days |= {"CE": 36525.0}
-    names = {"D": "day", "W": "week", "WE": "weekend", "M": "month", "Q": "quarter", "Y": "year"}
-    names |= {"DE": "decade", "CE": "century"}
-    return amount * days[letter], names[letter]
-
-
-def describe(value: str, approximate: bool = False) -> str:
-    """How a reader says a DATE value: "21 July 2018", "May 2018", "about July 2018"."""
-    prefix = "about " if approximate else ""
-    if value in ("PRESENT_REF", "PAST_REF", "FUTURE_REF"):
-        return {"PRESENT_REF": "now", "PAST_REF": "in the past", "FUTURE_REF": "in the future"}[value]
-    match = re.fullmatch(r"(\d{4}|XXXX)-(\d\d)(?:-(\d\d))?", value)
-    if match:
-        year = "" if match.group(1) == "XXXX" else " " + match.group(1)
-        month = calendar.month_name[int(match.group(2))]
-        if match.group(3):
-            return f"{prefix}{int(match.group(3))} {month}{year}"
-        return f"{prefix}{month}{year}"
-    quarter = re.fullmatch(r"(\d{4})-([QH])([1-4])", value)
-    if quarter:
-        name = "quarter" if quarter.group(2) == "Q" else "half"
-        ordinal = ["first", "second", "third", "fourth"][int(quarter.group(3)) - 1]
-        return f"{prefix}{ordinal} {name} of {quarter.group(1)}"
-    season = re.fullmatch(r"(\d{4})-(SP|SU|FA|WI)", value)
-    if season:
-        names = {"SP": "spring", "SU": "summer", "FA": "autumn", "WI": "winter"}
-        return f"{prefix}{names[season.group(2)]} {season.group(1)}"
-    week = re.fullmatch(r"(\d{4})-W(\d\d)(-WE)?", value)
-    if week:
-        what = "weekend" if week.group(3) else "week"
-        return f"{prefix}{what} {int(week.group(2))} of {week.group(1)}"
-    if re.fullmatch(r"\d{3}", value):
-        return f"{prefix}the {value}0s"
-    return prefix + value
 
 
 # --- anchors and the stage ------------------------------------------------------------
@@ -1152,7 +1054,9 @@ def estimate_from_text(text: str) -> Anchor | None:
     if not dated:
         return None
     latest, expr = max(dated, key=lambda item: item[0])
-    return Anchor(latest, estimated=True, earliest=latest, basis=f"latest explicit date {expr.text!r}")
+    return Anchor(
+        latest, estimated=True, earliest=latest, basis=f"latest explicit date {expr.text!r}"
+    )
 
 
 class TimeStage(BaseStage):

@@ -34,8 +34,8 @@ from datetime import date, timedelta
 from typing import Any
 
 from ..model import Article, Fact
-from ..nlp.times import describe, interval_of
-from .dating import anchored, estimate_dates, storyline_keys
+from ..nlp.times import interval_of
+from .dating import anchored, describe, estimate_dates, storyline_keys
 
 __all__ = ["Agreement", "Contradiction", "Evidence", "FactCheck", "Side", "check_facts"]
 
@@ -64,7 +64,7 @@ class Evidence:
     copy_of: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.__slots__}  # type: ignore[attr-defined]
+        return {name: getattr(self, name) for name in self.__slots__}
 
 
 @dataclass(slots=True)
@@ -116,7 +116,9 @@ class Agreement:
 
     def __str__(self) -> str:
         what = f"{self.entity or 'the event'} {self.attribute} = {self.side.label}"
-        return f"{self.side.outlets} outlets agree ({self.side.sources} independent sources): {what}"
+        return (
+            f"{self.side.outlets} outlets agree ({self.side.sources} independent sources): {what}"
+        )
 
 
 @dataclass(slots=True)
@@ -154,8 +156,11 @@ def check_facts(articles: Sequence[Article]) -> FactCheck:
             item = _item(article, fact, keys)
             if item is not None:
                 counted = fact.attribute.startswith(("count", "amount"))
-                groups.setdefault(("" if counted else item.entity, fact.attribute, item.scope), []).append(item)
-    contradictions, agreements = [], []
+                groups.setdefault(
+                    ("" if counted else item.entity, fact.attribute, item.scope), []
+                ).append(item)
+    contradictions: list[Contradiction] = []
+    agreements: list[Agreement] = []
     names = _display_names(ready, keys)
     for (_key, attribute, _scope), group in sorted(groups.items()):
         for items in _by_subject(group):
@@ -173,7 +178,7 @@ def _display_names(articles: Sequence[Article], keys: dict[str, str]) -> dict[st
 
 
 def _by_subject(items: list[_Item]) -> list[list[_Item]]:
-    """Counts of different named subjects apart ("votes for A", "votes for B"); unnamed ones join a lone subject."""
+    """Counts of different named subjects apart; unnamed ones join a lone named one."""
     subjects = sorted({i.entity for i in items if i.entity})
     if len(subjects) <= 1:
         return [items]
@@ -192,9 +197,15 @@ def _judge(
     entity = next((i.entity for i in items if i.entity), "")
     display = names.get(entity, entity)
     if len(sides) > 1:
-        named = "age" if all(i.fact.basis and i.fact.basis.startswith("age") for i in items) else attribute
+        named = (
+            "age"
+            if all(i.fact.basis and i.fact.basis.startswith("age") for i in items)
+            else attribute
+        )
         contradictions.append(
-            Contradiction(display, named, [_side(s) for s in sides], [_evidence(i) for i in undecided])
+            Contradiction(
+                display, named, [_side(s) for s in sides], [_evidence(i) for i in undecided]
+            )
         )
     elif sides and len({_original(i.article) for i in items}) > 1:
         agreements.append(Agreement(display, attribute, _side(sides[0] + undecided)))
@@ -207,7 +218,11 @@ def _item(article: Article, fact: Fact, keys: dict[str, str]) -> _Item | None:
             return None
         return _date_item(article, fact, entity)
     if fact.attribute in PLACE_ATTRIBUTES:
-        return _Item(article, fact, entity, "storyline", 0, 0, text=fact.value.casefold()) if entity else None
+        return (
+            _Item(article, fact, entity, "storyline", 0, 0, text=fact.value.casefold())
+            if entity
+            else None
+        )
     if fact.attribute.startswith(("count", "amount")):
         if fact.as_of is None or fact.basis == "earlier state" or not _comparable(fact.attribute):
             return None
@@ -230,12 +245,21 @@ def _date_item(article: Article, fact: Fact, entity: str) -> _Item | None:
     year_free = re.fullmatch(r"XXXX-(\d\d)-(\d\d)", fact.value)
     if year_free:
         month, day = int(year_free.group(1)), int(year_free.group(2))
-        return _Item(article, fact, entity, "storyline", float("-inf"), float("inf"), year_free=(month, day))
+        return _Item(
+            article, fact, entity, "storyline", float("-inf"), float("inf"), year_free=(month, day)
+        )
     span = interval_of(fact.value)
     if span is None:
         return None
     widen = timedelta(days=15 if fact.qualifier else 0)
-    return _Item(article, fact, entity, "storyline", (span[0] - widen).toordinal(), (span[1] + widen).toordinal())
+    return _Item(
+        article,
+        fact,
+        entity,
+        "storyline",
+        (span[0] - widen).toordinal(),
+        (span[1] + widen).toordinal(),
+    )
 
 
 def _compatible(a: _Item, b: _Item) -> bool:

@@ -20,6 +20,7 @@ function of the articles given.
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -28,10 +29,10 @@ from typing import Any
 
 from ..model import Article, Fact
 from ..nlp.facts import age_birth_interval, entity_key, extract_facts, merge_keys
-from ..nlp.times import Anchor, describe, find_times, interval_of
+from ..nlp.times import Anchor, find_times, interval_of
 from ..text import normalise
 
-__all__ = ["DateEstimate", "anchored", "estimate_dates", "storyline_keys"]
+__all__ = ["DateEstimate", "anchored", "describe", "estimate_dates", "storyline_keys"]
 
 _QUOTE = re.compile(r"[\"“]([^\"“”\n]{20,400})[\"”]")
 
@@ -79,6 +80,43 @@ class DateEstimate:
         )
 
 
+def describe(value: str, approximate: bool = False) -> str:
+    """How a reader says a DATE value: "21 July 2018", "May 2018", "about July 2018"."""
+    prefix = "about " if approximate else ""
+    if "T" in value and value[:1] != "P":
+        day, clock = value.split("T", 1)
+        parts = {"MO": "morning", "AF": "afternoon", "EV": "evening", "NI": "night"}
+        when = parts.get(clock, clock if clock != "24" else "midnight")
+        return f"{describe(day, approximate)}, {when}"
+    if value in ("PRESENT_REF", "PAST_REF", "FUTURE_REF"):
+        return {"PRESENT_REF": "now", "PAST_REF": "in the past", "FUTURE_REF": "in the future"}[
+            value
+        ]
+    match = re.fullmatch(r"(\d{4}|XXXX)-(\d\d)(?:-(\d\d))?", value)
+    if match:
+        year = "" if match.group(1) == "XXXX" else " " + match.group(1)
+        month = calendar.month_name[int(match.group(2))]
+        if match.group(3):
+            return f"{prefix}{int(match.group(3))} {month}{year}"
+        return f"{prefix}{month}{year}"
+    quarter = re.fullmatch(r"(\d{4})-([QH])([1-4])", value)
+    if quarter:
+        name = "quarter" if quarter.group(2) == "Q" else "half"
+        ordinal = ["first", "second", "third", "fourth"][int(quarter.group(3)) - 1]
+        return f"{prefix}{ordinal} {name} of {quarter.group(1)}"
+    season = re.fullmatch(r"(\d{4})-(SP|SU|FA|WI)", value)
+    if season:
+        names = {"SP": "spring", "SU": "summer", "FA": "autumn", "WI": "winter"}
+        return f"{prefix}{names[season.group(2)]} {season.group(1)}"
+    week = re.fullmatch(r"(\d{4})-W(\d\d)(-WE)?", value)
+    if week:
+        what = "weekend" if week.group(3) else "week"
+        return f"{prefix}{what} {int(week.group(2))} of {week.group(1)}"
+    if re.fullmatch(r"\d{3}", value):
+        return f"{prefix}the {value}0s"
+    return prefix + value
+
+
 def storyline_keys(articles: Sequence[Article]) -> dict[str, str]:
     """Entity name -> the merged key it is compared by across the storyline (see ``merge_keys``)."""
     names = {e.canonical for a in articles for e in a.entities if e.label == "PERSON"}
@@ -121,7 +159,9 @@ def estimate_dates(articles: Sequence[Article]) -> dict[str, DateEstimate]:
     return estimates
 
 
-def _known_births(articles: Sequence[Article], keys: dict[str, str]) -> dict[str, list[tuple[date, date, Article, Fact]]]:
+def _known_births(
+    articles: Sequence[Article], keys: dict[str, str]
+) -> dict[str, list[tuple[date, date, Article, Fact]]]:
     """Birth dates written in full (with a year, not relative to an estimate), by entity key."""
     births: dict[str, list[tuple[date, date, Article, Fact]]] = {}
     for article in articles:
@@ -129,7 +169,9 @@ def _known_births(articles: Sequence[Article], keys: dict[str, str]) -> dict[str
         for fact in facts:
             if fact.attribute != "birth_date" or fact.basis or "/" in fact.value:
                 continue
-            expr = next((t for t in article.times if t.end == fact.end and t.value == fact.value), None)
+            expr = next(
+                (t for t in article.times if t.end == fact.end and t.value == fact.value), None
+            )
             if expr is not None and expr.anchor is not None and article.published is None:
                 continue  # resolved against this article's own guess: not evidence
             span = interval_of(fact.value)
@@ -141,14 +183,18 @@ def _known_births(articles: Sequence[Article], keys: dict[str, str]) -> dict[str
 
 
 def _from_ages(
-    article: Article, births: dict[str, list[tuple[date, date, Article, Fact]]], keys: dict[str, str]
+    article: Article,
+    births: dict[str, list[tuple[date, date, Article, Fact]]],
+    keys: dict[str, str],
 ) -> DateEstimate | None:
     facts = article.facts or extract_facts(article, derive=False)
     candidates: list[tuple[date, date, str, list[dict[str, Any]]]] = []
     for fact in facts:
         if fact.attribute != "age":
             continue
-        for born_first, born_last, source, birth in births.get(keys.get(fact.entity, entity_key(fact.entity)), []):
+        for born_first, born_last, source, birth in births.get(
+            keys.get(fact.entity, entity_key(fact.entity)), []
+        ):
             if source.id == article.id:
                 continue
             span = _age_span(fact, born_first, born_last)
@@ -161,7 +207,12 @@ def _from_ages(
             )
             evidence = [
                 {"article": article.id, "start": fact.start, "end": fact.end, "text": age_text},
-                {"article": source.id, "start": birth.start, "end": birth.end, "text": source.text[birth.start : birth.end]},
+                {
+                    "article": source.id,
+                    "start": birth.start,
+                    "end": birth.end,
+                    "text": source.text[birth.start : birth.end],
+                },
             ]
             candidates.append((span[0], span[1], reason, evidence))
     if not candidates:
@@ -186,7 +237,7 @@ def _from_ages(
 
 def _age_span(fact: Fact, born_first: date, born_last: date) -> tuple[date, date] | None:
     """The days on which someone born in [born_first, born_last] has the age ``fact`` states."""
-    # the inverse of age_birth_interval: the day d such that the birth interval of d covers the birth
+    # the inverse of age_birth_interval: the days d whose birth interval covers the birth
     probe = age_birth_interval(fact.value, fact.qualifier, born_first, born_first)
     if probe is None:
         return None
@@ -240,7 +291,9 @@ def _from_explicit_dates(article: Article) -> DateEstimate:
         if span is not None:
             dated.append((span[0], expr))
     if not dated:
-        return DateEstimate(article.id, None, None, None, False, "none", "no date in the text", "unknown")
+        return DateEstimate(
+            article.id, None, None, None, False, "none", "no date in the text", "unknown"
+        )
     first, expr = max(dated, key=lambda item: item[0])
     day = first.isoformat() if expr.granularity == "day" else None
     return DateEstimate(
@@ -256,7 +309,9 @@ def _from_explicit_dates(article: Article) -> DateEstimate:
     )
 
 
-def anchored(articles: Sequence[Article], estimates: dict[str, DateEstimate] | None = None) -> list[Article]:
+def anchored(
+    articles: Sequence[Article], estimates: dict[str, DateEstimate] | None = None
+) -> list[Article]:
     """Copies of ``articles`` with undated ones' times and facts resolved against their estimates.
 
     Dated articles come back as they are (their times and facts filled in if a

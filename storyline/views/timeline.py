@@ -25,13 +25,13 @@ from datetime import date
 from typing import Any
 
 from ..model import Article, Fact, TimeExpr
-from ..nlp.times import describe, interval_of, sentence_bounds
+from ..nlp.times import interval_of, sentence_bounds
 from ..text import normalise
-from .dating import DateEstimate, anchored, estimate_dates
+from .dating import DateEstimate, anchored, describe, estimate_dates
 
 __all__ = ["Timeline", "TimelineEntry", "timeline"]
 
-#: granularities whose value depends on the exact anchor day, so an estimated anchor makes them approximate
+#: granularities whose value depends on the exact anchor day: approximate on an estimated anchor
 _DEICTIC = ("day", "part of day", "minute", "week", "weekend")
 
 
@@ -61,7 +61,7 @@ class TimelineEntry:
     sources: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.__slots__}  # type: ignore[attr-defined]
+        return {name: getattr(self, name) for name in self.__slots__}
 
 
 @dataclass(slots=True)
@@ -71,11 +71,14 @@ class Timeline:
     dates: list[DateEstimate]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"entries": [e.to_dict() for e in self.entries], "dates": [d.to_dict() for d in self.dates]}
+        return {
+            "entries": [e.to_dict() for e in self.entries],
+            "dates": [d.to_dict() for d in self.dates],
+        }
 
 
 def timeline(articles: Sequence[Article]) -> Timeline:
-    """The dated events and facts of a storyline's articles, oldest first."""
+    """The dated events and facts of a storyline's articles, in order of when they happened."""
     estimates = estimate_dates(articles)
     ready = anchored(articles, estimates)
     entries: dict[tuple[str, str, str], TimelineEntry] = {}
@@ -84,7 +87,9 @@ def timeline(articles: Sequence[Article]) -> Timeline:
         from_facts = list(_fact_entries(article, estimate))
         covered = [(e.start, e.end) for e in from_facts]
         from_times = [
-            e for e in _time_entries(article) if not any(s <= e.start and e.end <= t for s, t in covered)
+            e
+            for e in _time_entries(article)
+            if not any(s <= e.start and e.end <= t for s, t in covered)
         ]
         for entry in from_facts + from_times:
             key = (entry.kind, entry.value, _statement(entry.text))
@@ -93,8 +98,14 @@ def timeline(articles: Sequence[Article]) -> Timeline:
             else:
                 entry.sources.append(_source(article, entry))
                 entries[key] = entry
-    ordered = sorted(entries.values(), key=lambda e: (e.first_day, e.last_day, e.article, e.start))
+    ordered = sorted(entries.values(), key=lambda e: (_middle(e), e.first_day, e.article, e.start))
     return Timeline(ordered, [estimates[a.id] for a in articles if a.id in estimates])
+
+
+def _middle(entry: TimelineEntry) -> date:
+    """Entries are ordered by the middle of their span: "about July 2019" after "June 2019"."""
+    first, last = date.fromisoformat(entry.first_day), date.fromisoformat(entry.last_day)
+    return first + (last - first) / 2
 
 
 def _statement(text: str) -> str:
@@ -120,7 +131,9 @@ def _time_entries(article: Article) -> list[TimelineEntry]:
         if span is None:
             continue
         approximate = expr.estimated and expr.granularity in _DEICTIC
-        entries.append(_entry(article, expr.value, span, expr.granularity, approximate, expr, "time", None))
+        entries.append(
+            _entry(article, expr.value, span, expr.granularity, approximate, expr, "time", None)
+        )
     return entries
 
 
@@ -135,7 +148,13 @@ def _fact_entries(article: Article, estimate: DateEstimate | None) -> list[Timel
             expr = next((t for t in article.times if t.end == fact.end), None)
             granularity = expr.granularity if expr else "day"
             summary = f"{fact.entity} {'born' if kind == 'birth' else 'died'}"
-            entries.append(_entry(article, fact.value, span, granularity, bool(fact.qualifier), fact, kind, summary))
+            entry = _entry(
+                article, fact.value, span, granularity, bool(fact.qualifier), fact, kind, summary
+            )
+            entry.estimated = bool(
+                expr and expr.estimated
+            )  # "May of 2018" holds whatever the anchor
+            entries.append(entry)
         elif fact.attribute == "age" and fact.as_of:
             entries.append(_age_entry(article, fact, estimate))
     return entries
@@ -149,9 +168,13 @@ def _age_entry(article: Article, fact: Fact, estimate: DateEstimate | None) -> T
     else:
         first, last = date.fromisoformat(estimate.earliest), date.fromisoformat(estimate.latest)
     value = fact.as_of if first == last else f"{first.isoformat()}/{last.isoformat()}"
-    entry = _entry(article, value, (first, last), "day" if known else "month", not known, fact, "age", "")
+    entry = _entry(
+        article, value, (first, last), "day" if known else "month", not known, fact, "age", ""
+    )
     middle = first + (last - first) / 2
-    entry.label = describe(fact.as_of) if known else describe(middle.isoformat()[:7], approximate=True)
+    entry.label = (
+        describe(fact.as_of) if known else describe(middle.isoformat()[:7], approximate=True)
+    )
     age = article.text[fact.start : fact.end]
     entry.summary = f"{fact.entity}: {age}"
     entry.estimated = not known
