@@ -23,12 +23,11 @@ from .cluster import Clusterer, Profile, Vectors
 from .config import Config
 from .dedup import Deduplicator, Span
 from .errors import ExtractionError, InputError
-from .extract import Extracted, extract
+from .extract import Extracted, extract, prepare
 from .model import Article, Assignment, Republication, Story
 from .pipeline import Pipeline, Stage, default_stages
 from .sources import InputReader
 from .store import SqliteCopyIndex, Store
-from .text import short_hash, text_hash
 
 Progress = Callable[[int, int | None], None]
 
@@ -146,12 +145,13 @@ class Engine:
             report.errors.append(error)
 
         def extracted() -> Iterator[Extracted]:
-            for article in articles:
+            for number, article in enumerate(articles, 1):
                 report.read += 1
-                digest = text_hash(article.text)
-                identity = f"url:{article.url}" if article.url else f"text:{digest}"
-                article.id = article.id or "a" + short_hash(identity, 15)
-                yield Extracted(article, identity, digest)
+                origin = article.url or article.path or article.id or f"article {number}"
+                try:
+                    yield prepare(article, origin, self.config.min_words)
+                except InputError as error:
+                    failed(error)
 
         self._ingest_extracted(extracted(), report, failed)
         return report
@@ -187,8 +187,9 @@ class Engine:
                 continue
             article_id = item.article.id
             if article_id in ids or self.store.has_article_id(article_id):
-                origin = item.article.path or item.article.url or article_id
-                failed(ExtractionError(origin, f"id {article_id!r} is used by another article"))
+                failed(
+                    ExtractionError(item.origin, f"id {article_id!r} is used by another article")
+                )
                 continue
             identities.add(item.identity)
             ids.add(article_id)

@@ -34,6 +34,8 @@ class Extracted:
     article: Article
     identity: str
     text_hash: str
+    #: where the article came from, as errors name it (``file``, ``file:line``...)
+    origin: str
 
 
 def extract(raw: RawDocument, min_words: int = 5) -> Extracted:
@@ -48,18 +50,27 @@ def extract(raw: RawDocument, min_words: int = 5) -> Extracted:
         assert isinstance(raw.content, dict)
         article = _from_record(raw.content, raw.origin)
     article.path = raw.path
+    return prepare(article, raw.origin, min_words)
+
+
+def prepare(article: Article, origin: str, min_words: int = 5) -> Extracted:
+    """Clean an article's text, check it is one, and give it its identity and id.
+
+    Every way into the store goes through here, so an article built in Python and
+    the same article read from a file end up identical.
+    """
     article.text = clean_text(article.text)
     article.title = " ".join(article.title.split())
     count = len(words(article.text))
     if count < min_words:
-        raise ExtractionError(raw.origin, f"no article text ({count} words)")
+        raise ExtractionError(origin, f"no article text ({count} words)")
     if article.language is None:
         article.language = guess_language(article.text)
     digest = text_hash(article.text)
     identity = f"url:{canonical_url(article.url)}" if article.url else f"text:{digest}"
     if not article.id:
         article.id = "a" + short_hash(identity, 15)
-    return Extracted(article, identity, digest)
+    return Extracted(article, identity, digest, origin)
 
 
 def clean_text(text: str) -> str:

@@ -12,6 +12,7 @@ memory; a single text or HTML file is one article and is refused above
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import os
 import sys
@@ -133,6 +134,8 @@ class InputReader:
     def _read_stream(
         self, stream: IO[bytes], origin: str, suffix: str | None, path: str | None
     ) -> Iterator[RawDocument | InputError]:
+        if not hasattr(stream, "peek"):  # e.g. BytesIO: sniffing needs a buffered stream
+            stream = io.BufferedReader(stream)  # type: ignore[type-var]
         head = _peek(stream)
         if head.startswith(GZIP_MAGIC):
             stream = gzip.GzipFile(fileobj=stream, mode="rb")  # type: ignore[assignment]

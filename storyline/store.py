@@ -401,7 +401,7 @@ class Store:
     def _story_from_row(self, row: sqlite3.Row) -> Story:
         column = "event" if row["kind"] == "event" else "storyline"
         members = self.db.execute(
-            f"SELECT id, outlet, copy_of FROM articles WHERE {column} = ? "
+            f"SELECT id, outlet, copy_of AS copy FROM articles WHERE {column} = ? "
             "ORDER BY published IS NULL, published, seq",
             (row["id"],),
         ).fetchall()
@@ -437,11 +437,7 @@ class Store:
     def _republications(self, members: Sequence[sqlite3.Row]) -> list[Republication]:
         """Who republished whom among a story's articles (originals may lie outside it)."""
         outlets: dict[str, str | None] = {r["id"]: r["outlet"] for r in members}
-        links = [
-            (r["id"], CopyLink.from_dict(json.loads(r["copy_of"])))
-            for r in members
-            if r["copy_of"]
-        ]
+        links = [(r["id"], CopyLink.from_dict(json.loads(r["copy"]))) for r in members if r["copy"]]
         missing = sorted({link.original for _, link in links} - outlets.keys())
         for start in range(0, len(missing), 500):
             chunk = missing[start : start + 500]

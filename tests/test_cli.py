@@ -243,11 +243,6 @@ def test_cli_ingest_stdin_error_is_named_stdin(cli: Any) -> None:
     assert "error: <stdin>: binary file" in result.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sources._peek returns b'' for streams without peek() (CliRunner's stdin, any "
-    "BytesIO), so JSON Lines and gzip on such a stdin are read as one plain-text article",
-)
 @pytest.mark.parametrize("compress", [False, True], ids=["jsonl", "jsonl.gz"])
 def test_cli_ingest_json_lines_from_stdin(cli: Any, record: Record, compress: bool) -> None:
     data = "".join(json.dumps(record(key)) + "\n" for key in ("rates", "football")).encode()

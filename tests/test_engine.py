@@ -205,11 +205,6 @@ def test_engine_explicit_id_used_by_two_articles_fails_the_second(
     assert "'story-1' is used by another article" in str(report.errors[0])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine._write_batch names an id clash by article.path, not the record's "
-    "file:line origin (extract does not carry RawDocument.origin to the engine)",
-)
 def test_engine_id_clash_names_the_file_and_line(
     engine: Engine, write: Write, record: Record
 ) -> None:
@@ -432,11 +427,6 @@ def test_engine_add_keeps_an_explicit_id(engine: Engine, news: dict[str, Any]) -
     assert engine.article("mine").title == "Rates"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Engine.add skips what extraction enforces on ingest: min_words, clean_text, "
-    "language guess; an empty article is stored and founds its own event",
-)
 @pytest.mark.parametrize("text", ["   \n  ", "Short."], ids=["blank", "one-word"])
 def test_engine_add_refuses_what_ingest_refuses(engine: Engine, text: str) -> None:
     report = engine.add([Article(id="", text=text, title="Nothing here")])
@@ -445,11 +435,6 @@ def test_engine_add_refuses_what_ingest_refuses(engine: Engine, text: str) -> No
     assert engine.store.count_articles() == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Engine.add builds the identity from the raw URL; ingest uses canonical_url, so "
-    "the same page added and ingested is stored twice",
-)
 def test_engine_add_and_ingest_agree_on_url_identity(
     engine: Engine, write: Write, record: Record, news: dict[str, Any]
 ) -> None:

@@ -67,11 +67,6 @@ def check_two_events(engine: Engine) -> None:
     assert sorted(event.articles) == sorted(a.id for a in steps)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="with the default NLP stages the second first-steps article (002) joins the "
-    "resemblance event (score 0.465, entities 0.72) over the first-steps event (0.411)",
-)
 def test_seeds_resemblance_video_and_first_steps_are_different_events(ingested: Any) -> None:
     with ingested.engine() as engine:
         check_two_events(engine)
