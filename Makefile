@@ -44,15 +44,41 @@ typecheck: install-test
 test: lint typecheck
 	$(BIN)/python -m pytest -q
 
-bench: install-test
-	@echo "no benchmarks yet"
+# Benchmarks print ours and the named baseline side by side; see docs/benchmarks.md.
+BENCH_STAMP := $(VENV)/.installed-bench
+BENCHES := bench-dedup bench-cluster bench-cluster-speed bench-quotes bench-ner bench-nlp-speed \
+	bench-times bench-contradictions
+.PHONY: $(BENCHES)
+
+bench: $(BENCHES)
+
+$(BENCH_STAMP): $(TEST_STAMP)
+	$(BIN)/python -m pip install -q -c requirements.lock -e ".[test,bench]"
+	touch $@
+
+bench-dedup: $(BENCH_STAMP)
+	$(BIN)/python bench/dedup_bench.py
+bench-cluster: $(BENCH_STAMP)
+	$(BIN)/python bench/cluster_bench.py
+bench-cluster-speed: $(BENCH_STAMP)
+	$(BIN)/python bench/cluster_speed.py
+bench-quotes: $(BENCH_STAMP)
+	$(BIN)/python bench/quotes_bench.py
+bench-ner: $(BENCH_STAMP)
+	$(BIN)/python bench/ner_bench.py
+bench-nlp-speed: $(BENCH_STAMP)
+	$(BIN)/python bench/nlp_speed_bench.py --articles 150 --rounds 2
+bench-times: $(BENCH_STAMP)
+	$(BIN)/python bench/tempeval_bench.py
+bench-contradictions: $(BENCH_STAMP)
+	$(BIN)/python bench/contradictions_bench.py
 
 # Re-pin every dependency from a fresh environment (run after changing pyproject.toml).
 lock:
 	rm -rf .lock-venv
 	$(PYTHON) -m venv .lock-venv
 	.lock-venv/bin/python -m pip install -q pip==$(PIP_VERSION)
-	.lock-venv/bin/python -m pip install -q -e ".[test]"
+	.lock-venv/bin/python -m pip install -q -e ".[test,bench]"
 	.lock-venv/bin/python -m pip freeze --exclude-editable | grep -v '^-e' > requirements.lock
 	rm -rf .lock-venv
 
