@@ -229,8 +229,10 @@ class Deduplicator(BaseStage):
         config: Config | None = None,
         index: CopyIndex | None = None,
         *,
-        cache_size: int = 2048,
+        cache_size: int = 512,
     ) -> None:
+        """``index`` defaults to an in-memory one; ``cache_size`` bodies of recent
+        articles are kept for verification (copies tend to follow their originals)."""
         self.settings = DedupSettings.from_config(config or Config())
         self.index: CopyIndex = index if index is not None else InMemoryCopyIndex()
         self.index.bind(self.settings.index_params())

@@ -74,7 +74,8 @@ CUES = frozenset(
     telling warning continuing declaring recounted recounts reiterated reiterates
     disclosed wondered wonders mocked mocks scoffed retorted retorts opined joking
     concluding cautioning announcing confessed confesses revealed reveals thundered
-    proclaimed proclaims blasted blasts slammed slams praised praises quoted""".split()
+    proclaimed proclaims blasted blasts slammed slams praised praises quoted read reads
+    chanted chants screamed screams cried reacted beamed assured assures barked""".split()
 )
 PRONOUNS = {"he": "m", "she": "f", "they": "", "i": "", "we": "", "it": "", "you": ""}
 _MALE = re.compile(r"\b(?:he|him|his|himself)\b", re.IGNORECASE)
@@ -103,6 +104,14 @@ _NAME_WORD = re.compile(r"(?:[A-Z][a-z]*\.|(?:Mc|Mac|O['’]|D['’])?[A-Z][a-z]
 _WORD = re.compile(r"[^\W\d_][\w’'.-]*[\w]|[^\W\d_]|\d[\w.,]*|[^\w\s]")
 _MARK = re.compile(r"'{2,3}|[\"“”„«»]")
 _TERMINAL = frozenset(".!?…")
+#: words that may follow the cue of an attribution that ends there (``said in a statement``)
+_AFTER_CUE = frozenset(
+    """in on at to during after before while when as with about of from via by
+    yesterday today tonight earlier later last this recently afterward afterwards
+    back out up again""".split()
+)
+#: what may stand right before the second part of a split quote (not "author of")
+_LINK_AFTER = frozenset(".,;:!?—–-")
 
 
 @dataclass(slots=True)
@@ -159,6 +168,8 @@ def _marks(text: str, start: int, end: int) -> list[_Mark]:
             family = mark
             can_open = space_before and not after.isspace()
             can_close = not before.isspace() and (space_after or not before.isalnum())
+            if before.isspace() and a - 1 > start and text[a - 2] in ",.!?'’" and space_after:
+                can_open, can_close = False, True  # 'important,' " and ''coalitions, ''"
             if before.isalnum() and after.isalnum():  # inch marks, glued text
                 can_open = can_close = False
         if can_open or can_close:
@@ -424,9 +435,13 @@ def _after_clause(ctx: _Context, span: Span, limit: int) -> _Attribution | None:
     if not words:
         return None
     opener = words[0][0]
-    if inner[-1:] in _TERMINAL and opener[:1].isupper() and opener.casefold() not in CUES:
-        if opener.casefold() in PRONOUNS or ctx.entity_at(words[0][1], words[0][2]) is None:
-            return None  # a new sentence starts after the quote
+    if inner[-1:].isalnum() and span.end == words[0][1] - 1 and opener.casefold() not in CUES:
+        if opener[:1].islower() and opener.casefold() not in PRONOUNS:
+            return None  # the sentence goes on: '"Boots on the ground" would be'
+    new_sentence = inner[-1:] in _TERMINAL and opener[:1].isupper()
+    if new_sentence and opener.casefold() not in CUES:
+        if opener.casefold() in PRONOUNS and len(words) > 2:
+            return None  # "He said the plan ..." starts a sentence of its own
         if _introduces_next(text, words[-1][2], limit):
             return None  # ... and it introduces the next quote: "Teigen answered: "
     lowered = [w.casefold() for w, _, _ in words]
@@ -439,28 +454,51 @@ def _after_clause(ctx: _Context, span: Span, limit: int) -> _Attribution | None:
         if not before:
             return _Attribution(words[k][0], _inverted(ctx, words[k + 1 :]))
         if any(w[0] in ",;()—–" for w in before):
-            before = _appositive_head(ctx, before)
+            before = _appositive_head(ctx, before, strict=new_sentence)
+            if not before:
+                return None
         elif k > MAX_PHRASE + 2:
             return None
-        if before:
-            return _Attribution(words[k][0], _phrase_speaker(ctx, before, False))
-        return None
-    return _unknown_verb(ctx, inner, words)
+        speaker = _phrase_speaker(ctx, before, False)
+        if new_sentence and (speaker is None or not _ends_attribution(words[k + 1 :])):
+            return None
+        return _Attribution(words[k][0], speaker)
+    return None if new_sentence else _unknown_verb(ctx, inner, words)
+
+
+def _ends_attribution(words: Sequence[tuple[str, int, int]]) -> bool:
+    """Whether the words after a cue close an attribution (``said on Monday``) rather
+    than go on with reported speech (``said the plan ...``)."""
+    if not words or words[0][0] in ".,;:—–(":
+        return True
+    first = words[0][0]
+    return first.casefold() in _AFTER_CUE or first[:1].isupper() and first.casefold() != "i"
 
 
 def _appositive_head(
-    ctx: _Context, words: Sequence[tuple[str, int, int]]
+    ctx: _Context, words: Sequence[tuple[str, int, int]], strict: bool = False
 ) -> list[tuple[str, int, int]]:
-    """``Sam Nunberg, a former Trump aide,`` → the name before the first comma."""
-    head = []
+    """The speaker among comma-separated pieces: ``Sam Nunberg, a former Trump aide,`` →
+    the name; ``the White House spokesman, Josh Earnest,`` → the name; ``an official, who
+    was not authorized to speak,`` → the first piece."""
+    pieces: list[list[tuple[str, int, int]]] = [[]]
     for word in words:
         if word[0] in ",;()—–":
-            break
-        head.append(word)
-    if not head or len(head) > MAX_PHRASE:
+            pieces.append([])
+        else:
+            pieces[-1].append(word)
+    pieces = [piece for piece in pieces if piece]
+    if not pieces or pieces[0][0][0].casefold() in _PHRASE_STOP:
         return []
-    entity = ctx.entity_at(head[0][1], head[-1][2], last=True)
-    return head if entity is not None and entity.end >= head[-1][2] else []
+    for piece in pieces:
+        entity = ctx.entity_at(piece[0][1], piece[-1][2])
+        if (
+            entity is not None
+            and entity.label == "PERSON"
+            and sum(1 for w in piece if w[1] >= entity.end or w[2] <= entity.start) <= 1
+        ):
+            return piece
+    return pieces[0] if len(pieces[0]) <= MAX_PHRASE and not strict else []
 
 
 def _unknown_verb(
@@ -506,8 +544,7 @@ def _before(ctx: _Context, span: Span, floor: int, paragraph_start: int) -> _Lea
     text = ctx.text
     start = span.start
     head = text[floor:start]
-    boundary = max(head.rfind(". "), head.rfind("? "), head.rfind("! "), head.rfind("\n"))
-    clause_start = floor + boundary + 1 if boundary >= 0 else floor
+    clause_start = floor + _last_boundary(head, True)
     clause = text[clause_start:start].rstrip()
     if not clause.strip() or clause.strip() in "—–-(":
         if start == paragraph_start and text[:start].rstrip().endswith(":"):
@@ -531,6 +568,19 @@ def _before(ctx: _Context, span: Span, floor: int, paragraph_start: int) -> _Lea
     return _Lead(_Attribution(cue, _phrase_speaker(ctx, subject, False)), False, True)
 
 
+_BOUNDARY = re.compile(r"[.?!][\"”’')]*\s|\n")
+_BOUNDARY_NO_BREAK = re.compile(r"[.?!][\"”’')]*[^\S\n]")
+
+
+def _last_boundary(head: str, breaks: bool) -> int:
+    """Where the last sentence of ``head`` starts (0 when it is all one sentence)."""
+    found = 0
+    for match in (_BOUNDARY if breaks else _BOUNDARY_NO_BREAK).finditer(head):
+        if not _ABBREVIATION.search(head, max(0, match.start() - 4), match.start()):
+            found = match.end()
+    return found
+
+
 def _main_subject(words: Sequence[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
     """The words opening a clause up to its first likely verb (a word in -ed or a cue)."""
     subject = []
@@ -548,8 +598,7 @@ def _previous_colon(ctx: _Context, start: int) -> _Attribution | None:
     end = text.rstrip().rfind(":", 0, start)
     line_start = text.rfind("\n", 0, end) + 1
     head = text[line_start:end]
-    boundary = max(head.rfind(". "), head.rfind("? "), head.rfind("! "))
-    clause_start = line_start + boundary + 1 if boundary >= 0 else line_start
+    clause_start = line_start + _last_boundary(head, False)
     words = _words(text, clause_start, end)
     lowered = [w.casefold() for w, _, _ in words]
     cue_at = max((k for k, w in enumerate(lowered) if w in CUES), default=-1)
@@ -576,8 +625,10 @@ def extract_quotes(text: str, entities: Sequence[Entity] = ()) -> list[Quote]:
         link = None
         if quotes and quotes[-1].end == previous_end and said_until is not None:
             between = text[said_until : span.start]
-            if _only_punctuation(between, attribution is None) and (
-                attribution is None or "\n" not in between
+            if (
+                _only_punctuation(between, attribution is None)
+                and (attribution is None or "\n" not in between)
+                and text[: span.start].rstrip()[-1:] in _LINK_AFTER
             ):
                 link = quotes[-1].part_of if quotes[-1].part_of is not None else len(quotes) - 1
         previous_end = span.end
@@ -594,7 +645,7 @@ def extract_quotes(text: str, entities: Sequence[Entity] = ()) -> list[Quote]:
                 first.speaker_kind,
             )
             quote.speaker_start, quote.speaker_end = first.speaker_start, first.speaker_end
-        elif attribution is not None:
+        elif attribution is not None and (lead.opens or not _partial(quote.text)):
             quote.cue = attribution.cue if attribution.cue != ":" else None
             _set_speaker(quote, attribution.speaker)
         else:
@@ -603,6 +654,26 @@ def extract_quotes(text: str, entities: Sequence[Entity] = ()) -> list[Quote]:
         said_until = after.end if after is not None else None
         quotes.append(quote)
     return quotes
+
+
+import os
+MINW = int(os.environ.get("MINW", "8"))
+def _speech_like(text: str, span: Span) -> bool:
+    words = span.text(text)
+    if not words[:1].isupper() or words.rstrip("'’\"”)]")[-1:] not in _TERMINAL:
+        return False
+    return len(words.split()) >= MINW
+
+
+def _copy_speaker(quote: Quote, first: Quote) -> None:
+    quote.cue, quote.speaker, quote.speaker_kind = first.cue, first.speaker, first.speaker_kind
+    quote.speaker_start, quote.speaker_end = first.speaker_start, first.speaker_end
+
+
+def _partial(words: str) -> bool:
+    """A quoted fragment that starts in mid-sentence (``said there was "an implicit
+    bargain"``): PolNeAR annotates the reported speech around it, not a direct quote."""
+    return words[:1].islower()
 
 
 def _only_punctuation(between: str, new_paragraph: bool) -> bool:
