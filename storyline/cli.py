@@ -16,9 +16,11 @@ from typing import Any, TextIO, TypeVar
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from . import render
 from .config import Config
 from .engine import Engine
 from .errors import ConfigError, InputError, NotFoundError, StoreError
@@ -179,33 +181,7 @@ def show(ctx: click.Context, story_id: str, as_json: bool) -> None:
         ]
         click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
         return
-    console = Console()
-    console.print(f"[bold]{story.title}[/bold]  ({story.kind} {story.id})", highlight=False)
-    if story.storyline:
-        console.print(f"part of storyline {story.storyline}")
-    for event in events:
-        console.print(f"  event {event.id}: {event.title} ({len(event.articles)} articles)")
-    table = Table("published", "outlet", "title", "id", box=None)
-    for article in articles:
-        stamp = format_datetime(article.published)
-        table.add_row(
-            stamp[:16] if stamp else "undated", article.outlet or "-", article.title, article.id
-        )
-    console.print(table)
-    _print_republications(console, story)
-
-
-def _print_republications(console: Console, story: Story) -> None:
-    """Which outlet republished whom: one row per copy, with its original."""
-    if not story.republications:
-        return
-    console.print(f"{story.independent_reports} independent reports, {story.copies} copies")
-    table = Table("copy", "outlet", "copy of", "outlet", "how", box=None)
-    for row in story.republications:
-        outlets = (row.copy_outlet or "-", row.original_outlet or "-")
-        how = f"{row.kind} {row.similarity:.2f}"
-        table.add_row(row.copy, outlets[0], row.original, outlets[1], how)
-    console.print(table)
+    render.story(Console(), story, articles, events)
 
 
 @main.command()
@@ -243,3 +219,57 @@ def export(ctx: click.Context, stories_only: bool, output: TextIO) -> None:
     with open_engine(ctx) as engine:
         for record in engine.export(stories=stories_only):
             output.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+@main.command()
+@click.argument("story_id", metavar="ID")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+@handles_errors
+def timeline(ctx: click.Context, story_id: str, as_json: bool) -> None:
+    """Show a story's dated events and facts in order, each with its source."""
+    with open_engine(ctx) as engine:
+        story = engine.story(story_id)
+    if as_json:
+        click.echo(json.dumps(story.timeline, indent=2, ensure_ascii=False))
+        return
+    render.timeline(Console(), story)
+
+
+@main.command()
+@click.argument("story_id", metavar="[ID]", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+@handles_errors
+def contradictions(ctx: click.Context, story_id: str | None, as_json: bool) -> None:
+    """Facts on which sources disagree, in one story or in every storyline, both sides cited."""
+    with open_engine(ctx) as engine:
+        found = engine.contradictions(story_id)
+    if as_json:
+        payload = [{"story": story.id, **contradiction} for story, contradiction in found]
+        click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+        return
+    console = Console()
+    if not found:
+        console.print("No contradictions found.")
+    for story, contradiction in found:
+        console.print(f"in {story.id} {escape(story.title)}", highlight=False)
+        render.contradictions(console, [contradiction])
+
+
+@main.command()
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+@handles_errors
+def quotes(ctx: click.Context, name: str, as_json: bool) -> None:
+    """What NAME said, where and when, and which outlet carried it first."""
+    with open_engine(ctx) as engine:
+        found = engine.quotes(name)
+    if as_json:
+        click.echo(json.dumps(found, indent=2, ensure_ascii=False))
+        return
+    if not found:
+        click.echo(f"No quotes attributed to {name}.")
+        return
+    render.quotes(Console(), found)

@@ -309,6 +309,11 @@ class Clusterer(BaseStage):
 
     def _place_in_event(self, article: Article, vectors: Vectors) -> Profile:
         state, config = self.state, self.config
+        copied = self._event_of_copy_group(article)
+        if copied is not None:
+            copied.absorb(vectors, article.published)
+            state.add(copied)
+            return copied
         matches = []
         for event in state.candidates("event", vectors):
             gap = event.gap_days(article.published)
@@ -335,6 +340,35 @@ class Clusterer(BaseStage):
         state.add(event)
         state.assignments.append(
             _assignment(article.id, "event", event.id, best, runner_up, config.event_threshold)
+        )
+        return event
+
+    def _event_of_copy_group(self, article: Article) -> Profile | None:
+        """The event a copy joins because its original is there (set by dedup in ``event``).
+
+        Honoured while that event is active and within ``event_window_days``;
+        otherwise the copy is clustered on its own text like any other article.
+        """
+        event = self.state.events.get(article.event) if article.event else None
+        if event is None:
+            return None
+        gap = event.gap_days(article.published)
+        if gap is not None and gap > self.config.event_window_days:
+            return None
+        link = article.copy_of
+        self.state.assignments.append(
+            Assignment(
+                article=article.id,
+                kind="event",
+                target=event.id,
+                created=False,
+                score=link.similarity if link else 1.0,
+                reason=(
+                    f"{link.kind} copy of {link.original}: joins its event"
+                    if link
+                    else "original of the copies in this event: joins it"
+                ),
+            )
         )
         return event
 

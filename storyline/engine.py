@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from .cluster import Clusterer, Profile, Vectors
+from .cluster import Clusterer
 from .config import Config
 from .dedup import Deduplicator, Span
 from .errors import ExtractionError, InputError
@@ -28,6 +28,7 @@ from .model import Article, Assignment, Republication, Story
 from .pipeline import Pipeline, Stage, default_stages
 from .sources import InputReader
 from .store import SqliteCopyIndex, Store
+from .views import story_views
 
 Progress = Callable[[int, int | None], None]
 
@@ -225,7 +226,7 @@ class Engine:
     def clusterer(self) -> Clusterer:
         if self._clusterer is None:
             state = self.store.load_cluster_state(self.config.active_clusters)
-            self._clusterer = _CopyAwareClusterer(self.config, state)
+            self._clusterer = Clusterer(self.config, state)
         return self._clusterer
 
     @property
@@ -258,9 +259,40 @@ class Engine:
     def events(self, limit: int | None = None) -> list[Story]:
         return self.store.stories("event", limit)
 
-    def story(self, story_id: str) -> Story:
-        """One event or storyline by id."""
-        return self.store.story(story_id)
+    def story(self, story_id: str, *, views: bool = True) -> Story:
+        """One event or storyline by id, with its timeline, contradictions and quotes."""
+        story = self.store.story(story_id)
+        if views:
+            computed = story_views(list(self.store.articles(story.articles)))
+            story.timeline = computed.timeline
+            story.estimated_dates = computed.dates
+            story.contradictions = computed.contradictions
+            story.agreements = computed.agreements
+            story.quotes = computed.quotes
+        return story
+
+    def contradictions(self, story_id: str | None = None) -> list[tuple[Story, dict[str, Any]]]:
+        """Contradictions in one story, or in every storyline, with the story they are in."""
+        ids = [story_id] if story_id else [s.id for s in self.store.stories("storyline")]
+        found: list[tuple[Story, dict[str, Any]]] = []
+        for each in ids:
+            story = self.story(each)
+            found.extend((story, contradiction) for contradiction in story.contradictions)
+        return found
+
+    def quotes(self, speaker: str) -> list[dict[str, Any]]:
+        """What a person said, across storylines: each quote once, with its carriers in order.
+
+        ``speaker`` matches a canonical name or any part of it, ignoring case.
+        """
+        wanted = speaker.casefold().split()
+        found = []
+        for storyline in self.store.storylines_quoting(speaker):
+            for quote in self.story(storyline).quotes:
+                name = (quote.get("speaker") or "").casefold().split()
+                if name and all(part in name for part in wanted):
+                    found.append({**quote, "storyline": storyline})
+        return sorted(found, key=lambda q: q["carriers"][0].get("published") or "~")
 
     def article(self, article_id: str) -> Article:
         return self.store.article(article_id)
@@ -280,43 +312,4 @@ class Engine:
                 yield article.to_dict()
             return
         for story in self.store.stories("storyline") + self.store.stories("event"):
-            yield story.to_dict()
-
-
-# -- copies join their original's event ---------------------------------------------
-# A hook on the clusterer, kept here beside the wiring that sets ``article.event``;
-# it belongs in ``Clusterer._place_in_event`` once cluster.py takes it.
-
-
-class _CopyAwareClusterer(Clusterer):
-    """An article of a copy group joins the group's event, set in ``article.event``.
-
-    The engine sets ``event`` to the event of the article's original (or, for an
-    article that displaced the original, of the former original). It is honoured
-    when that event is active and within ``event_window_days`` of the article;
-    otherwise the article is clustered on its own text like any other.
-    """
-
-    def _place_in_event(self, article: Article, vectors: Vectors) -> Profile:
-        event = self.state.events.get(article.event) if article.event else None
-        gap = event.gap_days(article.published) if event is not None else None
-        if event is None or (gap or 0.0) > self.config.event_window_days:
-            return super()._place_in_event(article, vectors)
-        link = article.copy_of
-        event.absorb(vectors, article.published)
-        self.state.add(event)
-        self.state.assignments.append(
-            Assignment(
-                article=article.id,
-                kind="event",
-                target=event.id,
-                created=False,
-                score=link.similarity if link else 1.0,
-                reason=(
-                    f"{link.kind} copy of {link.original}: joins its event"
-                    if link
-                    else "original of the copies in this event: joins it"
-                ),
-            )
-        )
-        return event
+            yield self.story(story.id).to_dict()

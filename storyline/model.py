@@ -236,6 +236,12 @@ class Story:
     #: articles beyond the first of their copy group (see ``republications``)
     copies: int | None = None
     republications: list[Republication] = field(default_factory=list)
+    #: facts on which several independent outlets agree
+    agreements: list[dict[str, Any]] = field(default_factory=list)
+    #: each distinct quote once, with the articles that carried it in publication order
+    quotes: list[dict[str, Any]] = field(default_factory=list)
+    #: publication dates estimated for undated articles, with their basis
+    estimated_dates: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -256,4 +262,7 @@ class Story:
         data["independent_reports"] = self.independent_reports
         data["copies"] = self.copies
         data["republications"] = [r.to_dict() for r in self.republications]
+        data["agreements"] = self.agreements
+        data["quotes"] = self.quotes
+        data["estimated_dates"] = self.estimated_dates
         return data

@@ -392,6 +392,16 @@ class Store:
         rows = self.db.execute(query, params).fetchall()
         return [self._story_from_row(row) for row in rows]
 
+    def storylines_quoting(self, speaker: str) -> list[str]:
+        """Storylines with an article whose quotes may name ``speaker`` (a cheap pre-filter)."""
+        pattern = "%" + speaker.replace("%", "").replace("_", "") + "%"
+        rows = self.db.execute(
+            "SELECT DISTINCT storyline FROM articles WHERE storyline IS NOT NULL "
+            "AND annotations LIKE ? ORDER BY storyline",
+            (pattern,),
+        )
+        return [row[0] for row in rows]
+
     def story(self, story_id: str) -> Story:
         row = self.db.execute("SELECT * FROM clusters WHERE id = ?", (story_id,)).fetchone()
         if row is None:
