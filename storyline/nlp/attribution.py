@@ -1,0 +1,566 @@
+"""Attribution rules of the quote stage: who said a quoted span, and with which verb.
+
+The rules read the article text and the entity stage's entities, nothing else
+(no parser). :func:`attribution_after` looks at the clause right after a quote
+(``"...," she said``, ``"...," said Caddell``, ``"..." Mr. Trump wrote on Twitter
+on Monday.``, ``"...," the White House spokesman, Josh Earnest, said``);
+:func:`attribution_before` at the clause that introduces it (``Brown summed it
+up: "``, ``Clinton, speaking to reporters, said: "``, ``Philip Bump: "``).
+A speaker is a name the entity stage found, a he/she resolved to the person it
+stands for (see :func:`_pronoun`), or a descriptor ("one fan", "another
+source familiar with his thinking"); None rather than a wrong guess.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from ..model import Entity
+from ..text import STOPWORDS
+
+__all__ = [
+    "CUES",
+    "PRONOUNS",
+    "Attribution",
+    "Context",
+    "Lead",
+    "Span",
+    "Speaker",
+    "attribution_after",
+    "attribution_before",
+    "clause_end",
+]
+
+#: verbs and phrases that introduce or attribute speech, in the forms news uses them
+CUES = frozenset(
+    """said says say saying told tells tell telling wrote writes write writing written
+    added adds adding asked asks asking explained explains noted notes continued continues
+    replied replies responded responds answered answers quipped quips joked jokes raved
+    raves commented comments captioned captions tweeted tweets posted posts declared
+    declares stated states argued argues claimed claims insisted insists warned warns
+    recalled recalls acknowledged acknowledges admitted admits announced announces observed
+    observes remarked remarks conceded concedes countered counters suggested suggests urged
+    urges predicted predicts concluded concludes cautioned cautions shouted shouts yelled
+    yells exclaimed exclaims whispered whispers mused muses musing laughed laughs sighed
+    gushed gushes teased teases boasted boasts bragged brags complained complains lamented
+    laments confirmed confirms emphasized emphasizes emphasised stressed stresses agreed
+    agrees vowed vows promised promises pledged pledges demanded demands charged charges
+    alleged alleges testified testifies reported reports summed sums chimed chimes
+    explaining adding noting writing replying responding asking insisting arguing
+    telling warning continuing declaring recounted recounts reiterated reiterates
+    disclosed wondered wonders mocked mocks scoffed retorted retorts opined joking
+    concluding cautioning announcing confessed confesses revealed reveals thundered
+    proclaimed proclaims blasted blasts slammed slams praised praises quoted read reads
+    chanted chants screamed screams cried reacted beamed assured assures barked""".split()
+)
+PRONOUNS = {"he": "m", "she": "f", "they": "", "i": "", "we": "", "it": "", "you": ""}
+_MALE = re.compile(r"\b(?:he|him|his|himself)\b", re.IGNORECASE)
+_FEMALE = re.compile(r"\b(?:she|her|hers|herself)\b", re.IGNORECASE)
+#: words that may stand between a speaker and the cue ("Teigen also said")
+_FILLERS = frozenset(
+    """also later then once again further still has had have will would could might
+    may can did does do is was were are be just even only simply quickly recently
+    previously finally already""".split()
+)
+#: words that may open a subject without being part of it ("But he added")
+_OPENERS = frozenset("and but yet so then still though however".split())
+#: words that join a second verb to a subject ("Trump ... and said")
+_LINKERS = frozenset("and but before then later".split())
+#: words that end a speaker phrase after an inverted cue ("said Caddell in a statement")
+_PHRASE_STOP = frozenset(
+    """in on at to for during after before while when as with about of from via by who
+    which that whose where because but and or than during since""".split()
+)
+_DETERMINERS = frozenset(
+    """a an the one another some many several two three four five both each every
+    other others one's his her their its our my your this that these those""".split()
+)
+#: words that stand for a speaker on their own ("wrote another")
+_LONE_DESCRIPTORS = frozenset("another one others some many several most few both".split())
+_NOT_NAMES = STOPWORDS["en"] | _DETERMINERS | _LONE_DESCRIPTORS | frozenset(PRONOUNS)
+SPEAKER_LABELS = frozenset(("PERSON", "ORG", "NORP", "GPE"))
+MAX_PHRASE = 8
+_NAME_WORD = re.compile(r"(?:[A-Z][a-z]*\.|(?:Mc|Mac|O['’]|D['’])?[A-Z][a-z]+(?:-[A-Z][a-z]+)?)")
+_WORD = re.compile(r"[^\W\d_][\w’'.-]*[\w]|[^\W\d_]|\d[\w.,]*|[^\w\s]")
+_TERMINAL = frozenset(".!?…")
+#: words that may follow the cue of an attribution that ends there (``said in a statement``)
+_AFTER_CUE = frozenset(
+    """in on at to during after before while when as with about of from via by
+    yesterday today tonight earlier later last this recently afterward afterwards
+    back out up again""".split()
+)
+
+
+@dataclass(slots=True)
+class Span:
+    """A quoted span: its marks' outer offsets and the inner pieces, one a paragraph."""
+
+    start: int
+    end: int
+    pieces: list[tuple[int, int]]
+
+    @property
+    def inner_start(self) -> int:
+        return self.pieces[0][0]
+
+    @property
+    def inner_end(self) -> int:
+        return self.pieces[-1][1]
+
+    def text(self, text: str) -> str:
+        return "\n".join(text[a:b].strip() for a, b in self.pieces)
+
+
+@dataclass(slots=True)
+class Speaker:
+    kind: str
+    name: str | None
+    start: int
+    end: int
+
+
+@dataclass(slots=True)
+class Attribution:
+    cue: str
+    speaker: Speaker | None
+    end: int | None = None  # where an attribution after its quote ends
+
+
+@dataclass(slots=True)
+class Context:
+    """What the attribution rules need to know about one article."""
+
+    text: str
+    entities: list[Entity]
+    starts: list[int] = field(default_factory=list)
+    genders: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.entities = sorted(self.entities, key=lambda e: e.start)
+        self.starts = [e.start for e in self.entities]
+
+    def learn_genders(self, spans: Sequence[Span]) -> None:
+        """Genders from the narration: quoted words are blanked first (their pronouns
+        are the speaker's, not the narrator's)."""
+        masked = list(self.text)
+        for span in spans:
+            masked[span.start : span.end] = " " * (span.end - span.start)
+        self.genders = _genders("".join(masked), self.entities)
+
+    def entity_at(self, start: int, end: int, last: bool = False) -> Entity | None:
+        """The first (or ``last``) named entity that lies within ``start:end``."""
+        i = bisect_left(self.starts, start)
+        found = None
+        while i < len(self.entities) and self.entities[i].start < end:
+            entity = self.entities[i]
+            if entity.end <= end and entity.label in SPEAKER_LABELS:
+                if not last:
+                    return entity
+                found = entity
+            i += 1
+        return found
+
+    def full_name(self, name: str) -> str:
+        """A name the recognizer missed, completed by the one person whose last word it is."""
+        last = name.split()[-1]
+        matches = {
+            e.canonical
+            for e in self.entities
+            if e.label == "PERSON" and e.canonical.split()[-1] == last
+        }
+        return matches.pop() if len(matches) == 1 else name
+
+    def persons_before(self, position: int, window: int = 1500) -> list[Entity]:
+        i = bisect_left(self.starts, position)
+        return [
+            e
+            for e in reversed(self.entities[:i])
+            if e.label == "PERSON" and e.start >= position - window
+        ]
+
+
+def _genders(text: str, entities: Sequence[Entity]) -> dict[str, str]:
+    """m or f for people whose pronouns in the article clearly agree, from the clause after
+    each mention that opens its sentence."""
+    votes: defaultdict[str, Counter[str]] = defaultdict(Counter)
+    previous_end = 0
+    people = [e for e in entities if e.label == "PERSON"]
+    for i, entity in enumerate(people):
+        between = text[previous_end : entity.start]
+        previous_end = entity.end
+        if i > 0 and not re.search(r"[.!?\n]", between):
+            continue  # only a mention that opens its sentence is taken as its subject
+        stop = people[i + 1].start if i + 1 < len(people) else len(text)
+        end = re.compile(r"[.!?\n]").search(text, entity.end, stop)
+        clause = text[entity.end : end.start() if end else stop]
+        before = text[max(0, entity.start - 5) : entity.start].casefold()
+        votes[entity.canonical]["m"] += len(_MALE.findall(clause)) + 2 * ("mr." in before)
+        votes[entity.canonical]["f"] += len(_FEMALE.findall(clause)) + 2 * (
+            "ms." in before or "mrs." in before
+        )
+    genders = {}
+    for name, counter in votes.items():
+        male, female = counter["m"], counter["f"]
+        if male > 2 * female:
+            genders[name] = "m"
+        elif female > 2 * male:
+            genders[name] = "f"
+    return genders
+
+
+def _words(text: str, start: int, end: int) -> list[tuple[str, int, int]]:
+    return [(m.group(), m.start(), m.end()) for m in _WORD.finditer(text, start, end)]
+
+
+_STOPS = re.compile(r"[.!?;:\n“\"«]|''")
+_ABBREVIATION = re.compile(
+    r"(?:\b(?:Mr|Mrs|Ms|Dr|Sen|Rep|Gov|Gen|Lt|Col|Sgt|St|Jr|Sr|Rev|Prof)|\b[A-Z])$"
+)
+
+
+def clause_end(text: str, start: int, limit: int) -> int:
+    """Where the clause from ``start`` ends: sentence punctuation (not after a title or an
+    initial), a colon or semicolon, a line break or the next quotation mark."""
+    for match in _STOPS.finditer(text, start, limit):
+        at = match.start()
+        if match.group() == "." and (
+            _ABBREVIATION.search(text, max(start, at - 4), at)
+            or re.match(r"\s*[a-z,\d]", text[at + 1 : at + 4])
+        ):
+            continue  # "Sen. Bernie Sanders", "Tampa, Fla., who ..."
+        if match.group() == "." and text[at + 1 : at + 2] == ")":
+            continue  # "(D-Conn.)"
+        return at
+    return limit
+
+
+def _phrase_speaker(
+    ctx: Context, words: Sequence[tuple[str, int, int]], inverted: bool
+) -> Speaker | None:
+    """The speaker named by ``words``: before the cue (subject) or after it (inverted)."""
+    words = [w for w in words if w[0] != "."]
+    if not words:
+        return None
+    first, last = words[0][1], words[-1][2]
+    entity = ctx.entity_at(first, last, last=not inverted)
+    if entity is not None:
+        if inverted:
+            edge_ok = sum(1 for w in words if w[2] <= entity.start) <= 2
+        else:
+            edge_ok = sum(1 for w in words if w[1] >= entity.end) == 0
+        if edge_ok:
+            return Speaker("entity", entity.canonical, entity.start, entity.end)
+    lowered = [w.casefold() for w, _, _ in words]
+    if len(words) == 1 and lowered[0] in PRONOUNS:
+        return _pronoun(ctx, lowered[0], words[0][1], words[0][2])
+    if len(words) <= 3 and all(
+        _NAME_WORD.fullmatch(w) and w.casefold() not in _NOT_NAMES for w, _, _ in words
+    ):
+        return Speaker("entity", ctx.full_name(ctx.text[first:last]), first, last)
+    if len(words) > MAX_PHRASE or not all(w.isalpha() or w in "-’'" for w, _, _ in words):
+        return None
+    if any(w in CUES or w in PRONOUNS or w in _PHRASE_STOP for w in lowered):
+        return None
+    if len(words) == 1 and not (lowered[0] in _LONE_DESCRIPTORS or _plural_noun(lowered[0])):
+        return None
+    if lowered[0] in _DETERMINERS or (len(words) == 1 and words[0][0].islower()):
+        return Speaker("descriptor", ctx.text[first:last], first, last)
+    return None
+
+
+def _plural_noun(word: str) -> bool:
+    return (
+        len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is", "'s", "’s"))
+    )
+
+
+def _pronoun(ctx: Context, word: str, start: int, end: int) -> Speaker:
+    """He or she, resolved to the latest person before it whose pronouns agree, provided
+    no person of unknown gender was mentioned in between (then it stays unresolved)."""
+    gender = PRONOUNS[word]
+    name: str | None = None
+    if gender:
+        candidates = ctx.persons_before(start)
+        unknown = {p.canonical for p in candidates if p.canonical not in ctx.genders}
+        for person in candidates:
+            known = ctx.genders.get(person.canonical)
+            if known is None:
+                break
+            if known == gender:
+                name = person.canonical
+                break
+        if name is None and len(unknown) == 1 and len({p.canonical for p in candidates}) == 1:
+            name = next(iter(unknown))
+    return Speaker("pronoun", name, start, end)
+
+
+def attribution_after(ctx: Context, span: Span, limit: int) -> Attribution | None:
+    """An attribution right after the quote: ``, Teigen said`` / ``said Caddell``."""
+    attribution = _after_clause(ctx, span, limit)
+    if attribution is not None:
+        attribution.end = clause_end(ctx.text, span.end, limit)
+    return attribution
+
+
+def _after_clause(ctx: Context, span: Span, limit: int) -> Attribution | None:
+    text = ctx.text
+    inner = text[span.inner_start : span.inner_end].rstrip()
+    words = _words(text, span.end, clause_end(text, span.end, limit))
+    if words and words[0][0] in ",—–-":
+        words = words[1:]
+    if not words:
+        return None
+    opener = words[0][0]
+    goes_on = inner[-1:].isalnum() and span.end == words[0][1] - 1
+    if goes_on and opener[:1].islower() and opener.casefold() not in CUES | PRONOUNS.keys():
+        return None  # the sentence goes on: '"Boots on the ground" would be'
+    new_sentence = inner[-1:] in _TERMINAL and opener[:1].isupper()
+    if new_sentence and opener.casefold() not in CUES:
+        if opener.casefold() in PRONOUNS and len(words) > 2:
+            return None  # "He said the plan ..." starts a sentence of its own
+        if _introduces_next(text, words[-1][2], limit):
+            return None  # ... and it introduces the next quote: "Teigen answered: "
+    lowered = [w.casefold() for w, _, _ in words]
+    for k, word in enumerate(lowered[: MAX_PHRASE + 12]):
+        if word == "according" and lowered[k + 1 : k + 2] == ["to"]:
+            return Attribution("according to", _inverted(ctx, words[k + 2 :]))
+        if word not in CUES:
+            continue
+        before = _strip_fillers(words[:k])
+        if not before:
+            return Attribution(words[k][0], _inverted(ctx, words[k + 1 :]))
+        if any(w[0] in ",;()—–" for w in before):
+            before = _appositive_head(ctx, before, strict=new_sentence)
+            if not before:
+                return None
+        elif k > MAX_PHRASE + 2:
+            return None
+        speaker = _phrase_speaker(ctx, before, False)
+        if new_sentence and (speaker is None or not _ends_attribution(words[k + 1 :])):
+            return None
+        return Attribution(words[k][0], speaker)
+    return None if new_sentence else _unknown_verb(ctx, inner, words)
+
+
+def _ends_attribution(words: Sequence[tuple[str, int, int]]) -> bool:
+    """Whether the words after a cue close an attribution (``said on Monday``) rather
+    than go on with reported speech (``said the plan ...``)."""
+    if not words or words[0][0] in ".,;:—–(":
+        return True
+    first = words[0][0]
+    return first.casefold() in _AFTER_CUE or (first[:1].isupper() and first.casefold() != "i")
+
+
+def _appositive_head(
+    ctx: Context, words: Sequence[tuple[str, int, int]], strict: bool = False
+) -> list[tuple[str, int, int]]:
+    """The speaker among comma-separated pieces: ``Sam Nunberg, a former Trump aide,`` →
+    the name; ``the White House spokesman, Josh Earnest,`` → the name; ``an official, who
+    was not authorized to speak,`` → the first piece."""
+    pieces: list[list[tuple[str, int, int]]] = [[]]
+    for word in words:
+        if word[0] in ",;()—–":
+            pieces.append([])
+        else:
+            pieces[-1].append(word)
+    pieces = [piece for piece in pieces if piece]
+    if not pieces:
+        return []
+    for piece in pieces:
+        entity = ctx.entity_at(piece[0][1], piece[-1][2])
+        if (
+            entity is not None
+            and entity.label == "PERSON"
+            and sum(1 for w in piece if w[1] >= entity.end or w[2] <= entity.start) <= 1
+        ):
+            return piece
+    if pieces[0][0][0].casefold() in _PHRASE_STOP or strict:
+        return []
+    return pieces[0] if len(pieces[0]) <= MAX_PHRASE else []
+
+
+def _unknown_verb(
+    ctx: Context, inner: str, words: Sequence[tuple[str, int, int]]
+) -> Attribution | None:
+    """``"...," he surmised.``: a name or pronoun and one verb after a quote that ends in
+    a comma, whatever the verb."""
+    if inner[-1:] not in ",?!" or not 2 <= len(words) <= 4:
+        return None
+    subject, verb = words[:-1], words[-1]
+    if not re.fullmatch(r"[a-z]+(?:ed|s)", verb[0]) or verb[0].endswith("ss"):
+        return None
+    speaker = _phrase_speaker(ctx, subject, False)
+    if speaker is None or (speaker.kind == "descriptor" and len(subject) == 1):
+        return None
+    return Attribution(verb[0], speaker)
+
+
+def _introduces_next(text: str, clause_end: int, next_quote: int) -> bool:
+    return re.fullmatch(r"\s*[,:]\s*", text[clause_end:next_quote]) is not None
+
+
+def _inverted(ctx: Context, words: Sequence[tuple[str, int, int]]) -> Speaker | None:
+    phrase = []
+    for word in words:
+        if word[0] in ",;()—–" or word[0].casefold() in _PHRASE_STOP:
+            break
+        phrase.append(word)
+    return _phrase_speaker(ctx, phrase, True) if phrase else None
+
+
+@dataclass(slots=True)
+class Lead:
+    """What comes before a quote in its sentence."""
+
+    attribution: Attribution | None = None
+    opens: bool = False  # the quote opens its sentence
+    introduced: bool = False  # a comma, colon or cue right before the quote
+
+
+def attribution_before(ctx: Context, span: Span, floor: int, paragraph_start: int) -> Lead:
+    """An attribution before the quote (``Brown summed it up: "``)."""
+    text = ctx.text
+    start = span.start
+    head = text[floor:start]
+    clause_start = floor + _last_boundary(head, True)
+    clause = text[clause_start:start].rstrip()
+    if not clause.strip() or clause.strip() in "—–-(":
+        if start == paragraph_start and text[:start].rstrip().endswith(":"):
+            return Lead(_previous_colon(ctx, start), True, True)
+        return Lead(None, True, False)
+    words = _words(text, clause_start, clause_start + len(clause))
+    lowered = [w.casefold() for w, _, _ in words]
+    if clause[-1] not in ",:" and not (lowered and lowered[-1] in CUES):
+        return Lead()
+    cue_at = max((k for k, w in enumerate(lowered) if w in CUES), default=-1)
+    if cue_at < 0:
+        if clause[-1] != ":":
+            return Lead(None, False, True)
+        return Lead(Attribution(":", _colon_speaker(ctx, words)), False, True)
+    cue = words[cue_at][0]
+    if cue_at == 0:  # "Said Dorothy Poynter, who grew up with Ali,"
+        return Lead(Attribution(cue, _inverted(ctx, words[1:])), False, True)
+    subject = words[:cue_at]
+    cut = max((k for k, w in enumerate(subject) if w[0] in ",;—–()"), default=-1)
+    subject = _strip_fillers(subject[cut + 1 :])
+    if not subject and cut >= 0:
+        if lowered[cue_at].endswith("ing"):
+            subject = _main_subject(words[:cut])
+        else:  # "Clinton, speaking to reporters on her plane, said:"
+            subject = _appositive_head(ctx, words[:cut])
+    speaker = None
+    if not (subject and subject[-1][0].casefold() in _LINKERS):
+        speaker = _phrase_speaker(ctx, subject, False)
+    if speaker is None:  # "Trump called on her to resign and said,"
+        speaker = _clause_subject(ctx, words[:cue_at])
+    return Lead(Attribution(cue, speaker), False, True)
+
+
+_BOUNDARY = re.compile(r"[.?!][\"”’')]*\s|\n")
+_BOUNDARY_NO_BREAK = re.compile(r"[.?!][\"”’')]*[^\S\n]")
+
+
+def _last_boundary(head: str, breaks: bool) -> int:
+    """Where the last sentence of ``head`` starts (0 when it is all one sentence)."""
+    found = 0
+    for match in (_BOUNDARY if breaks else _BOUNDARY_NO_BREAK).finditer(head):
+        if not _ABBREVIATION.search(head, max(0, match.start() - 4), match.start()):
+            found = match.end()
+    return found
+
+
+def _strip_fillers(words: Sequence[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
+    """A subject without adverbs (``also``, ``jokingly``) and opening conjunctions."""
+    kept = [
+        w
+        for w in words
+        if w[0].casefold() not in _FILLERS and not (w[0].islower() and w[0].endswith("ly"))
+    ]
+    while kept and kept[0][0].casefold() in _OPENERS:
+        kept = kept[1:]
+    return kept
+
+
+def _colon_speaker(ctx: Context, words: Sequence[tuple[str, int, int]]) -> Speaker | None:
+    """The subject of a clause introducing a quote with a colon but no speech verb
+    (``McConnell delivered a blunt message:``, ``Pollsters agree - Carl Bialik:``)."""
+    pieces: list[list[tuple[str, int, int]]] = [[]]
+    for word in words:
+        if word[0] in ",;()—–-:":
+            pieces.append([])
+        else:
+            pieces[-1].append(word)
+    pieces = [piece for piece in pieces if piece]
+    if not pieces:
+        return None
+    if len(pieces[-1]) <= 3 and all(_NAME_WORD.fullmatch(w[0]) for w in pieces[-1]):
+        return _phrase_speaker(ctx, pieces[-1], False)
+    first = pieces[0]
+    skip = 1 if first[0][0].casefold() == "the" else 0
+    entity = ctx.entity_at(first[0][1], first[-1][2])
+    if entity is not None and len(first) > skip and entity.start == first[skip][1]:
+        return Speaker("entity", entity.canonical, entity.start, entity.end)
+    return None
+
+
+def _clause_subject(ctx: Context, words: Sequence[tuple[str, int, int]]) -> Speaker | None:
+    """The name or he/she opening the main clause, after any introductory phrase
+    (``On Tuesday, Mr. McConnell deflected questions before saying,``)."""
+    pieces = _pieces(words)
+    while pieces and (
+        pieces[0][0][0].casefold() in _PHRASE_STOP or pieces[0][0][0].endswith("ing")
+    ):
+        pieces = pieces[1:]
+    if not pieces:
+        return None
+    first = pieces[0]
+    if first[0][0].casefold() in ("he", "she"):
+        return _pronoun(ctx, first[0][0].casefold(), first[0][1], first[0][2])
+    entity = ctx.entity_at(first[0][1], first[-1][2])
+    if entity is None or entity.label != "PERSON":
+        return None
+    if sum(1 for w in first if w[2] <= entity.start) > 1:
+        return None
+    return Speaker("entity", entity.canonical, entity.start, entity.end)
+
+
+def _pieces(words: Sequence[tuple[str, int, int]]) -> list[list[tuple[str, int, int]]]:
+    """``words`` cut at commas, dashes and brackets."""
+    pieces: list[list[tuple[str, int, int]]] = [[]]
+    for word in words:
+        if word[0] in ",;()—–:":
+            pieces.append([])
+        else:
+            pieces[-1].append(word)
+    return [piece for piece in pieces if piece]
+
+
+def _main_subject(words: Sequence[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
+    """The words opening a clause up to its first likely verb (a word in -ed or a cue)."""
+    subject = []
+    for word in words:
+        lowered = word[0].casefold()
+        if lowered in CUES or lowered.endswith("ed") or lowered in _FILLERS or word[0] in ",;":
+            break
+        subject.append(word)
+    return subject if len(subject) <= MAX_PHRASE else []
+
+
+def _previous_colon(ctx: Context, start: int) -> Attribution | None:
+    """``Caddell continued:`` closing the paragraph before a quote."""
+    text = ctx.text
+    end = text.rstrip().rfind(":", 0, start)
+    line_start = text.rfind("\n", 0, end) + 1
+    head = text[line_start:end]
+    clause_start = line_start + _last_boundary(head, False)
+    words = _words(text, clause_start, end)
+    lowered = [w.casefold() for w, _, _ in words]
+    cue_at = max((k for k, w in enumerate(lowered) if w in CUES), default=-1)
+    if cue_at < 0:
+        return Attribution(":", None)
+    subject = [w for w in words[:cue_at] if w[0].casefold() not in _FILLERS]
+    return Attribution(words[cue_at][0], _phrase_speaker(ctx, subject, False))
