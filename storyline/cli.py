@@ -222,6 +222,23 @@ def export(ctx: click.Context, stories_only: bool, output: TextIO) -> None:
 
 
 @main.command()
+@click.option("--dry-run", is_flag=True, help="Report what would move without changing the store.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_context
+@handles_errors
+def recluster(ctx: click.Context, dry_run: bool, as_json: bool) -> None:
+    """Cluster every stored article again with the current settings; report what moved."""
+    with open_engine(ctx) as engine:
+        report = engine.recluster(dry_run=dry_run)
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), indent=2))
+        return
+    click.echo(("dry run: " if dry_run else "") + report.summary())
+    for article, old, new in report.moved_events:
+        click.echo(f"  {article}: event {old} -> {new}")
+
+
+@main.command()
 @click.argument("story_id", metavar="ID")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from .cluster import Clusterer
+from .cluster import Clusterer, ClusterState
 from .config import Config
 from .dedup import Deduplicator, Span
 from .errors import ExtractionError, InputError
@@ -68,6 +68,43 @@ class IngestReport:
             "events": sorted(self.events),
             "storylines": sorted(self.storylines),
             "copies": self.copies,
+        }
+
+
+class _DryRunRollbackError(Exception):
+    """Ends a dry run's transaction so that nothing it wrote is kept."""
+
+
+@dataclass(slots=True)
+class ReclusterReport:
+    """What re-clustering changed: counts before and after, and every article that moved."""
+
+    articles: int
+    events_before: int
+    storylines_before: int
+    events_after: int = 0
+    storylines_after: int = 0
+    moved_events: list[tuple[str, str | None, str | None]] = field(default_factory=list)
+    moved_storylines: list[tuple[str, str | None, str | None]] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return (
+            f"{self.articles} articles: events {self.events_before} -> {self.events_after}, "
+            f"storylines {self.storylines_before} -> {self.storylines_after}; "
+            f"{len(self.moved_events)} articles changed event, "
+            f"{len(self.moved_storylines)} changed storyline"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        moves = {"event": self.moved_events, "storyline": self.moved_storylines}
+        return {
+            "articles": self.articles,
+            "events": [self.events_before, self.events_after],
+            "storylines": [self.storylines_before, self.storylines_after],
+            "moved": {
+                kind: [{"article": a, "from": old, "to": new} for a, old, new in rows]
+                for kind, rows in moves.items()
+            },
         }
 
 
@@ -299,6 +336,55 @@ class Engine:
 
     def articles(self, ids: list[str] | None = None) -> Iterator[Article]:
         return self.store.articles(ids)
+
+    def recluster(self, *, dry_run: bool = False) -> ReclusterReport:
+        """Cluster every stored article again, in ingest order, with the current settings.
+
+        Used after a setting or the model changes. The new placements and their
+        reasons (marked ``recluster:``) are written in one transaction, which a dry
+        run rolls back; either way the report says which articles moved.
+        """
+        before = self.store.placements()
+        report = ReclusterReport(
+            articles=len(before),
+            events_before=len({event for _, event, _ in before if event}),
+            storylines_before=len({line for _, _, line in before if line}),
+        )
+        try:
+            with self.store.atomic():
+                after = self._recluster_all([article_id for article_id, _, _ in before])
+                if dry_run:
+                    raise _DryRunRollbackError
+        except _DryRunRollbackError:
+            pass
+        finally:
+            self._clusterer = None
+        report.events_after = len(set(after.values()))
+        report.storylines_after = len({line for _, line in after.values()})
+        for article_id, event, storyline in before:
+            new_event, new_storyline = after[article_id]
+            if new_event != event:
+                report.moved_events.append((article_id, event, new_event))
+            if new_storyline != storyline:
+                report.moved_storylines.append((article_id, storyline, new_storyline))
+        return report
+
+    def _recluster_all(self, ids: list[str]) -> dict[str, tuple[str | None, str | None]]:
+        self.store.reset_clusters()
+        state = ClusterState(capacity=self.config.active_clusters, loader=self.store.load_profile)
+        clusterer = Clusterer(self.config, state)
+        placed: dict[str, tuple[str | None, str | None]] = {}
+        for start in range(0, len(ids), self.config.batch_size):
+            for article in self.store.articles(ids[start : start + self.config.batch_size]):
+                original = article.copy_of.original if article.copy_of else None
+                article.event = placed.get(original, (None, None))[0] if original else None
+                clusterer(article)
+                placed[article.id] = (article.event, article.storyline)
+                self.store.set_placement(article.id, article.event, article.storyline)
+            for assignment in state.assignments:
+                assignment.reason = f"recluster: {assignment.reason}"
+            self.store.save_cluster_changes(state)
+        return placed
 
     def why(self, article_id: str) -> list[Assignment]:
         """The logged reasons an article went to its event and storyline."""

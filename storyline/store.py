@@ -22,7 +22,7 @@ from typing import Any
 
 from .cluster import ClusterState, Profile
 from .dedup.index import IndexedDoc, NewDoc, Params, check_params
-from .errors import NotFoundError, StoreError
+from .errors import NotFoundError, StorylineError, StoreError
 from .model import (
     Article,
     Assignment,
@@ -113,11 +113,40 @@ CREATE TABLE dedup_anchors (
 CREATE TABLE dedup_lines (key INTEGER PRIMARY KEY, articles INTEGER NOT NULL);
 """
 
+#: one row per article (title, text), per quote (speaker, words) and per entity an
+#: article names (canonical name, the surface forms used); filled for existing articles
+SEARCH_INDEX = """
+CREATE VIRTUAL TABLE search_index USING fts5(
+    kind UNINDEXED, article UNINDEXED, name, body, tokenize = 'unicode61 remove_diacritics 2'
+);
+INSERT INTO search_index (kind, article, name, body)
+    SELECT 'article', id, title, text FROM articles ORDER BY seq;
+INSERT INTO search_index (kind, article, name, body)
+    SELECT 'quote', a.id, coalesce(json_extract(q.value, '$.speaker'), ''),
+           json_extract(q.value, '$.text')
+    FROM articles AS a, json_each(a.annotations, '$.quotes') AS q ORDER BY a.seq, q.key;
+INSERT INTO search_index (kind, article, name, body)
+    SELECT 'entity', a.id, json_extract(e.value, '$.canonical'),
+           group_concat(DISTINCT json_extract(e.value, '$.text'))
+    FROM articles AS a, json_each(a.annotations, '$.entities') AS e
+    GROUP BY a.seq, json_extract(e.value, '$.canonical') ORDER BY a.seq;
+"""
+
 #: (version, name, migration), applied in order; append only, never edit a released one
 MIGRATIONS: Sequence[tuple[int, str, Migration]] = (
     (1, "initial schema", INITIAL_SCHEMA),
     (2, "copy index: MinHash bands, anchors, outlet line fingerprints", COPY_INDEX),
+    (3, "full-text search over articles, quotes and entities (FTS5)", SEARCH_INDEX),
 )
+
+#: what search snippets put around matched words (private-use characters: never escaped
+#: away, never in news text); interfaces turn them into highlighting
+MATCH_START, MATCH_END = "\ue000", "\ue001"
+SEARCH_KINDS = ("article", "quote", "entity")
+
+
+class QueryError(StorylineError):
+    """A search query is not valid full-text search syntax."""
 
 
 def default_db_path() -> str:
@@ -253,6 +282,47 @@ class Store:
                 _now(),
             ),
         )
+        self._index_for_search(article)
+
+    def _index_for_search(self, article: Article) -> None:
+        """Keep the full-text index in step with one newly inserted article."""
+        rows = [("article", article.id, article.title, article.text)]
+        rows.extend(("quote", article.id, q.speaker or "", q.text) for q in article.quotes)
+        forms: dict[str, list[str]] = {}
+        for entity in article.entities:
+            seen = forms.setdefault(entity.canonical, [])
+            if entity.text not in seen:
+                seen.append(entity.text)
+        rows.extend(("entity", article.id, name, ",".join(texts)) for name, texts in forms.items())
+        self.db.executemany(
+            "INSERT INTO search_index (kind, article, name, body) VALUES (?, ?, ?, ?)", rows
+        )
+
+    def search(self, query: str, kind: str, limit: int = 20) -> list[dict[str, Any]]:
+        """Full-text matches of one kind (``article``, ``quote`` or ``entity``), best first.
+
+        Each hit has ``kind``, ``article``, ``name``, ``body`` (the quote's words, or an
+        entity's surface forms) and ``name_snippet`` / ``snippet`` with matched words
+        between :data:`MATCH_START` and :data:`MATCH_END`. Raises :class:`QueryError`
+        when ``query`` is not valid FTS5 syntax.
+        """
+        if kind not in SEARCH_KINDS:
+            raise ValueError(f"unknown search kind {kind!r}")
+        marks = (MATCH_START, MATCH_END, "…")
+        try:
+            rows = self.db.execute(
+                """SELECT kind, article, name, body,
+                          snippet(search_index, 2, ?, ?, ?, 12) AS name_snippet,
+                          snippet(search_index, 3, ?, ?, ?, 24) AS snippet
+                   FROM search_index WHERE search_index MATCH ? AND kind = ?
+                   ORDER BY rank LIMIT ?""",
+                (*marks, *marks, query, kind, limit),
+            ).fetchall()
+        except sqlite3.OperationalError as error:
+            if "fts5" in str(error) or "syntax" in str(error) or "no such column" in str(error):
+                raise QueryError(f"cannot search for {query!r}: {error}") from error
+            raise
+        return [dict(row) for row in rows]
 
     def article(self, article_id: str) -> Article:
         row = self.db.execute("SELECT * FROM articles WHERE id = ?", (article_id,)).fetchone()
@@ -305,6 +375,22 @@ class Store:
     def load_profile(self, cluster_id: str) -> Profile | None:
         row = self.db.execute("SELECT * FROM clusters WHERE id = ?", (cluster_id,)).fetchone()
         return _profile_from_row(row) if row else None
+
+    def placements(self) -> list[tuple[str, str | None, str | None]]:
+        """(article, event, storyline) for every article, in ingest order."""
+        rows = self.db.execute("SELECT id, event, storyline FROM articles ORDER BY seq")
+        return [(row[0], row[1], row[2]) for row in rows]
+
+    def reset_clusters(self) -> None:
+        """Forget every event, storyline and term statistic (the assignment log stays)."""
+        self.db.execute("DELETE FROM clusters")
+        self.db.execute("DELETE FROM term_stats")
+
+    def set_placement(self, article_id: str, event: str | None, storyline: str | None) -> None:
+        self.db.execute(
+            "UPDATE articles SET event = ?, storyline = ? WHERE id = ?",
+            (event, storyline, article_id),
+        )
 
     def save_cluster_changes(self, state: ClusterState) -> None:
         profiles, df_delta, assignments = state.drain()

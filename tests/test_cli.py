@@ -541,3 +541,11 @@ def test_cli_runs_as_a_module(tmp_path: Path) -> None:
     )
     assert done.returncode == 0
     assert "ingest" in done.stdout
+
+
+def test_cli_recluster_prints_what_moved(cli: Any) -> None:
+    example = Path(__file__).resolve().parents[1] / "storyline" / "data" / "example.jsonl"
+    assert cli("ingest", str(example)).exit_code == 0
+    result = cli("recluster", "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("dry run: 52 articles: events 20 -> 20")

@@ -581,3 +581,39 @@ def test_engine_default_stages_memory_does_not_grow_with_the_input(
     _, after_two, after_eighteen = result["peaks"]
     growth = (after_eighteen - after_two) / 1e6
     assert growth < 30, f"peak RSS grew by {growth:.0f} MB over 16 more batches"
+
+
+# -- re-clustering --------------------------------------------------------------------
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "storyline" / "data" / "example.jsonl"
+
+
+def test_engine_recluster_with_the_same_settings_moves_nothing(db_path: Path) -> None:
+    with Engine(db_path, config=Config()) as engine:
+        engine.ingest(EXAMPLE)
+        before = engine.store.placements()
+        report = engine.recluster()
+        assert report.articles == len(before)
+        assert report.moved_events == [] and report.moved_storylines == []
+        assert report.events_after == report.events_before
+        assert engine.store.placements() == before
+        reasons = [a.reason for a in engine.why(before[0][0])]
+        assert any(reason.startswith("recluster: ") for reason in reasons)
+
+
+def test_engine_recluster_reports_what_a_stricter_threshold_moves(db_path: Path) -> None:
+    with Engine(db_path, config=Config()) as engine:
+        engine.ingest(EXAMPLE)
+        before = engine.store.placements()
+    with Engine(db_path, config=Config(event_threshold=0.99)) as strict:
+        preview = strict.recluster(dry_run=True)
+        assert preview.moved_events and preview.events_after > preview.events_before
+        assert strict.store.placements() == before, "a dry run changes nothing"
+        report = strict.recluster()
+        assert report.moved_events == preview.moved_events
+        after = {article: event for article, event, _ in strict.store.placements()}
+        for article, old, new in report.moved_events:
+            assert after[article] == new != old
+        # the store stays consistent: every event an article names exists
+        events = {story.id for story in strict.events()}
+        assert set(after.values()) <= events
