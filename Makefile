@@ -1,5 +1,6 @@
 # The two commands a newcomer needs:
 #   make demo   install storyline into .venv, ingest the example corpus, print its stories
+#               and serve them on http://127.0.0.1:8000 (Ctrl-C stops)
 #   make test   install what the tests need, then run linters, type checks and every test
 
 PYTHON ?= python3
@@ -15,6 +16,8 @@ TEST_STAMP := $(VENV)/.installed-test
 demo: install
 	$(BIN)/storyline --db $(DEMO_DB) ingest storyline/data/example.jsonl
 	$(BIN)/storyline --db $(DEMO_DB) stories
+	@echo "serving the stories on http://127.0.0.1:8000 (Ctrl-C stops)"
+	$(BIN)/storyline --db $(DEMO_DB) serve
 
 install: $(STAMP)
 
@@ -30,9 +33,10 @@ $(TEST_STAMP): $(STAMP) system-test-deps
 	$(BIN)/python -m pip install -q -c requirements.lock -e ".[test]"
 	touch $@
 
-# Debian packages the tests need (none beyond Python yet; browsers come with the web app).
+# Debian packages the tests need: chromium for the browser tests of the web app
+# (driven by the playwright package; its own browser downloads are never used).
 system-test-deps:
-	@true
+	test -x /usr/bin/chromium || (apt-get update && apt-get install -y chromium)
 
 lint: install-test
 	$(BIN)/ruff check storyline tests bench

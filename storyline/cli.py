@@ -290,3 +290,21 @@ def quotes(ctx: click.Context, name: str, as_json: bool) -> None:
         click.echo(f"No quotes attributed to {name}.")
         return
     render.quotes(Console(), found)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Port."
+)
+@click.pass_context
+@handles_errors
+def serve(ctx: click.Context, host: str, port: int) -> None:
+    """Serve the stories as web pages, a JSON API under /api/ and Atom feeds (read-only)."""
+    import uvicorn
+
+    from .web import create_app
+
+    options = ctx.obj
+    app = create_app(config=Config.load(options["config"], db=options["db"]))
+    uvicorn.run(app, host=host, port=port)

@@ -22,15 +22,28 @@ from typing import Any
 from .cluster import Clusterer, ClusterState
 from .config import Config
 from .dedup import Deduplicator, Span
-from .errors import ExtractionError, InputError
+from .errors import ExtractionError, InputError, NotFoundError, QueryError
 from .extract import Extracted, extract, prepare
-from .model import Article, Assignment, Republication, Story
+from .model import Article, Assignment, Republication, Story, format_datetime
 from .pipeline import Pipeline, Stage, default_stages
 from .sources import InputReader
-from .store import SqliteCopyIndex, Store
-from .views import story_views
+from .store import MATCH_END, MATCH_START, SqliteCopyIndex, Store
+from .views import StoryViews, story_views
+from .views.entities import entity_registry, resolve_storyline
 
 Progress = Callable[[int, int | None], None]
+
+__all__ = ["MATCH_END", "MATCH_START", "Engine", "IngestReport", "QueryError", "StoryPage"]
+
+
+@dataclass(slots=True)
+class StoryPage:
+    """Everything one story page shows: the story with its views, headline, articles, events."""
+
+    story: Story
+    headline: str
+    articles: list[Article]
+    events: list[Story]
 
 
 @dataclass(slots=True)
@@ -300,13 +313,137 @@ class Engine:
         """One event or storyline by id, with its timeline, contradictions and quotes."""
         story = self.store.story(story_id)
         if views:
-            computed = story_views(list(self.store.articles(story.articles)))
-            story.timeline = computed.timeline
-            story.estimated_dates = computed.dates
-            story.contradictions = computed.contradictions
-            story.agreements = computed.agreements
-            story.quotes = computed.quotes
+            self._add_views(story, list(self.store.articles(story.articles)))
         return story
+
+    def _add_views(self, story: Story, articles: list[Article]) -> StoryViews:
+        computed = story_views(articles, boilerplate=self.boilerplate)
+        story.timeline = computed.timeline
+        story.estimated_dates = computed.dates
+        story.contradictions = computed.contradictions
+        story.agreements = computed.agreements
+        story.quotes = computed.quotes
+        story.summary = computed.summary
+        return computed
+
+    def story_page(self, story_id: str) -> StoryPage:
+        """One story with its views, its summary's headline, its articles and its events."""
+        story = self.store.story(story_id)
+        articles = list(self.store.articles(story.articles))
+        computed = self._add_views(story, articles)
+        events = [self.store.story(event) for event in story.events]
+        return StoryPage(story, computed.headline or story.title, articles, events)
+
+    def search(self, query: str, limit: int = 20) -> dict[str, list[dict[str, Any]]]:
+        """Articles, stories, quotes and entities matching an FTS5 ``query``, best first.
+
+        Snippets mark matched words with :data:`MATCH_START` and :data:`MATCH_END`.
+        Raises :class:`QueryError` for an empty or malformed query.
+        """
+        if not query.strip():
+            raise QueryError("nothing to search for: the query is empty")
+        found = {kind: self.store.search(query, kind, limit) for kind in ("article", "quote")}
+        entity_hits = self.store.search(query, "entity", limit * 5)
+        ids = {hit["article"] for hits in (*found.values(), entity_hits) for hit in hits}
+        known = {article.id: article for article in self.store.articles(sorted(ids))}
+
+        def where(hit: dict[str, Any]) -> dict[str, Any]:
+            article = known[hit["article"]]
+            return {
+                **hit,
+                "title": article.title,
+                "outlet": article.outlet,
+                "published": format_datetime(article.published),
+                "storyline": article.storyline,
+                "event": article.event,
+            }
+
+        articles = [where(hit) for hit in found["article"]]
+        quotes = [where(hit) for hit in found["quote"]]
+        entities: dict[str, dict[str, Any]] = {}
+        for hit in entity_hits:
+            entry = entities.setdefault(
+                hit["name"], {"name": hit["name"], "snippet": hit["name_snippet"], "articles": []}
+            )
+            entry["articles"].append(hit["article"])
+        storylines: dict[str, int] = {}
+        for hit in articles + quotes:
+            if hit["storyline"]:
+                storylines[hit["storyline"]] = storylines.get(hit["storyline"], 0) + 1
+        stories = []
+        for storyline_id, hits in storylines.items():
+            story = self.store.story(storyline_id)
+            stories.append(
+                {
+                    "id": story.id,
+                    "title": story.title,
+                    "matches": hits,
+                    "articles": len(story.articles),
+                    "independent_reports": story.independent_reports,
+                }
+            )
+        return {
+            "articles": articles,
+            "stories": stories,
+            "quotes": quotes,
+            "entities": list(entities.values())[:limit],
+        }
+
+    def entity(self, name: str) -> dict[str, Any]:
+        """One named entity across storylines: its type, aliases, storylines, quotes, facts.
+
+        Names are resolved within each storyline ("Teigen" is Chrissy Teigen where the
+        storyline names her in full). Raises :class:`NotFoundError` for an unknown name.
+        """
+        wanted = " ".join(name.split()).casefold()
+        storylines: dict[str, None] = {}
+        for article_id in self.store.articles_naming(name):
+            storyline = self.store.article(article_id).storyline
+            if storyline:
+                storylines[storyline] = None
+        entry: dict[str, Any] | None = None
+        stories: list[dict[str, Any]] = []
+        facts: list[dict[str, Any]] = []
+        for storyline_id in storylines:
+            story = self.store.story(storyline_id)
+            articles = list(self.store.articles(story.articles))
+            match = [e for e in entity_registry(articles) if e.canonical.casefold() == wanted]
+            if not match:
+                continue
+            found = match[0].to_dict()
+            if entry is None:
+                entry = {**found, "articles": [], "aliases": {}, "mentions": 0}
+            entry["mentions"] += found["mentions"]
+            entry["articles"].extend(found["articles"])
+            for alias, count in found["aliases"].items():
+                entry["aliases"][alias] = entry["aliases"].get(alias, 0) + count
+            stories.append(
+                {
+                    "id": story.id,
+                    "title": story.title,
+                    "articles": len(story.articles),
+                    "mentions": found["mentions"],
+                    "last_published": format_datetime(story.last_published),
+                }
+            )
+            for article in resolve_storyline(articles):
+                facts.extend(
+                    {
+                        **fact.to_dict(),
+                        "article": article.id,
+                        "outlet": article.outlet,
+                        "text": article.text[fact.start : fact.end],
+                    }
+                    for fact in article.facts
+                    if fact.entity.casefold() == wanted
+                )
+        if entry is None:
+            raise NotFoundError(f"no entity named {name!r}")
+        entry["name"] = entry.pop("canonical")
+        entry["storylines"] = stories
+        entry["quotes"] = self.quotes(entry["name"])
+        entry["facts"] = facts
+        return entry
 
     def contradictions(self, story_id: str | None = None) -> list[tuple[Story, dict[str, Any]]]:
         """Contradictions in one story, or in every storyline, with the story they are in."""

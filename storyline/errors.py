@@ -7,10 +7,11 @@
     │   ├── SourceError       the input could not be read at all (missing, unreadable, binary)
     │   └── ExtractionError   it was read but holds no usable article (no body, empty, bad record)
     ├── StoreError            the database cannot be opened or is of a newer schema
-    └── NotFoundError         an id asked for is not in the store
+    ├── NotFoundError         an id asked for is not in the store
+    └── QueryError            a search query is empty or not valid search syntax
 
 Interfaces handle these at the edge: the CLI prints the message and sets the exit
-status, the web app turns them into status codes. ``InputError.origin`` names the
+status, the web app turns them into status codes (404, 400, 503). ``InputError.origin`` names the
 input as a user would look for it: ``path``, ``path:line`` or ``<stdin>:line``.
 """
 
@@ -48,3 +49,7 @@ class StoreError(StorylineError):
 
 class NotFoundError(StorylineError):
     """No article or story has the id asked for."""
+
+
+class QueryError(StorylineError):
+    """A search query is empty or not valid full-text search syntax."""

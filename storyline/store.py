@@ -22,7 +22,7 @@ from typing import Any
 
 from .cluster import ClusterState, Profile
 from .dedup.index import IndexedDoc, NewDoc, Params, check_params
-from .errors import NotFoundError, StorylineError, StoreError
+from .errors import NotFoundError, QueryError, StoreError
 from .model import (
     Article,
     Assignment,
@@ -145,10 +145,6 @@ MATCH_START, MATCH_END = "\ue000", "\ue001"
 SEARCH_KINDS = ("article", "quote", "entity")
 
 
-class QueryError(StorylineError):
-    """A search query is not valid full-text search syntax."""
-
-
 def default_db_path() -> str:
     return os.environ.get("STORYLINE_DB") or "storyline.db"
 
@@ -159,6 +155,7 @@ class Store:
     def __init__(self, path: str | os.PathLike[str] = ":memory:") -> None:
         self.path = os.fspath(path)
         self._depth = 0
+        self._searchable = False
         if self.path != ":memory:":
             parent = Path(self.path).parent
             if not parent.is_dir():
@@ -236,6 +233,13 @@ class Store:
                     self.db.execute("ROLLBACK")
                 raise
             applied.append(version)
+        # a store opened by code that predates the search index has none to keep in step
+        self._searchable = (
+            self.db.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'search_index'"
+            ).fetchone()
+            is not None
+        )
         return applied
 
     # -- articles -----------------------------------------------------------------
@@ -286,6 +290,8 @@ class Store:
 
     def _index_for_search(self, article: Article) -> None:
         """Keep the full-text index in step with one newly inserted article."""
+        if not self._searchable:
+            return
         rows = [("article", article.id, article.title, article.text)]
         rows.extend(("quote", article.id, q.speaker or "", q.text) for q in article.quotes)
         forms: dict[str, list[str]] = {}
@@ -297,6 +303,19 @@ class Store:
         self.db.executemany(
             "INSERT INTO search_index (kind, article, name, body) VALUES (?, ?, ?, ?)", rows
         )
+
+    def articles_naming(self, name: str) -> list[str]:
+        """Ids of articles with an entity that may be ``name`` (any of its words), in order."""
+        terms = ['"' + word.replace('"', '""') + '"' for word in name.split()]
+        if not terms:
+            return []
+        rows = self.db.execute(
+            "SELECT DISTINCT f.article FROM search_index AS f "
+            "JOIN articles AS a ON a.id = f.article "
+            "WHERE search_index MATCH ? AND f.kind = 'entity' ORDER BY a.seq",
+            ("name : (" + " OR ".join(terms) + ")",),
+        )
+        return [row[0] for row in rows]
 
     def search(self, query: str, kind: str, limit: int = 20) -> list[dict[str, Any]]:
         """Full-text matches of one kind (``article``, ``quote`` or ``entity``), best first.
@@ -319,7 +338,8 @@ class Store:
                 (*marks, *marks, query, kind, limit),
             ).fetchall()
         except sqlite3.OperationalError as error:
-            if "fts5" in str(error) or "syntax" in str(error) or "no such column" in str(error):
+            reasons = ("fts5", "syntax", "no such column", "unterminated", "unknown special")
+            if any(reason in str(error) for reason in reasons):
                 raise QueryError(f"cannot search for {query!r}: {error}") from error
             raise
         return [dict(row) for row in rows]

@@ -1,4 +1,5 @@
-"""Views: pure functions over the articles of a story (timeline, contradictions, quotes).
+"""Views: pure functions over the articles of a story (timeline, contradictions, quotes,
+summary).
 
 :func:`story_views` computes everything a story page shows from its articles, so
 the engine, the export and any interface share one definition of a story.
@@ -7,10 +8,11 @@ the engine, the export and any interface share one definition of a story.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..model import Article
+from .summary import Boilerplate
 
 
 @dataclass(slots=True)
@@ -20,22 +22,33 @@ class StoryViews:
     contradictions: list[dict[str, Any]]
     agreements: list[dict[str, Any]]
     quotes: list[dict[str, Any]]
+    #: 3-5 sentences, each citing its article and span (see :mod:`.summary`)
+    summary: list[dict[str, Any]] = field(default_factory=list)
+    #: a headline chosen from the articles' titles
+    headline: str | None = None
 
 
-def story_views(articles: Sequence[Article]) -> StoryViews:
-    """Timeline, contradictions, agreements and carried quotes of one story's articles."""
+def story_views(
+    articles: Sequence[Article], *, boilerplate: Boilerplate | None = None
+) -> StoryViews:
+    """Timeline, contradictions, agreements, carried quotes and summary of one story's
+    articles; ``boilerplate`` gives the spans the summary must leave out."""
     from .contradictions import check_facts
     from .entities import resolve_storyline
     from .quotes import group_quotes
+    from .summary import summarise
     from .timeline import timeline
 
     resolved = resolve_storyline(articles)
     dated = timeline(resolved)
     checked = check_facts(resolved)
+    summary = summarise(articles, boilerplate=boilerplate)
     return StoryViews(
         timeline=[entry.to_dict() for entry in dated.entries],
         dates=[estimate.to_dict() for estimate in dated.dates],
         contradictions=[c.to_dict() for c in checked.contradictions],
         agreements=[a.to_dict() for a in checked.agreements],
         quotes=[q.to_dict() for q in group_quotes(resolved)],
+        summary=summary.sentences,
+        headline=summary.headline,
     )
