@@ -446,3 +446,14 @@ def test_quotes_polnear_dev_floor() -> None:
     accuracy = tally.speaker_right / tally.with_source
     assert f1 >= POLNEAR_F1_FLOOR
     assert accuracy >= POLNEAR_SPEAKER_FLOOR
+
+
+def test_quotes_name_inside_an_introductory_clause_is_not_the_speaker() -> None:
+    text = (
+        "Teigen has been razzing her own dad online. When her father, Ron, put out some "
+        "snacks for his visiting grandkids, the cookbook author posted a shot of the spread "
+        "on Instagram and captioned it, \u201cVISITING GRANDPA. HE PUT OUT SNACKS.\u201d"
+    )
+    article = QuoteStage()(EntityStage()(Parser()(Article(id="x", text=text))))
+    assert [q.text for q in article.quotes] == ["VISITING GRANDPA. HE PUT OUT SNACKS."]
+    assert article.quotes[0].speaker != "Ron"

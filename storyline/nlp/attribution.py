@@ -507,9 +507,18 @@ def _colon_speaker(ctx: Context, words: Sequence[tuple[str, int, int]]) -> Speak
     return None
 
 
+_SUBORDINATORS = frozenset(
+    "when whenever after before while as if although though because since once until unless".split()
+)
+
+
 def _clause_subject(ctx: Context, words: Sequence[tuple[str, int, int]]) -> Speaker | None:
     """The name or he/she opening the main clause, after any introductory phrase
     (``On Tuesday, Mr. McConnell deflected questions before saying,``)."""
+    if words and words[0][0].casefold() in _SUBORDINATORS:
+        # "When her father, Ron, put out snacks, the author captioned it": the clause
+        # the commas cut up is not the main one, and a name inside it is not the speaker
+        return None
     pieces = _pieces(words)
     while pieces and (
         pieces[0][0][0].casefold() in _PHRASE_STOP or pieces[0][0][0].endswith("ing")
