@@ -16,9 +16,30 @@ from click.testing import CliRunner, Result
 from storyline.cli import main
 from storyline.config import Config
 from storyline.engine import Engine
+from storyline.model import Entity
+from storyline.nlp.facts import entity_key, merge_keys
+from storyline.nlp.parse import load_model
 from storyline.store import Store
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+#: the keys every exported article carries (the stable export schema)
+EXPORT_ARTICLE_KEYS = {
+    "id",
+    "url",
+    "path",
+    "outlet",
+    "title",
+    "published",
+    "language",
+    "event",
+    "storyline",
+    "copy_of",
+    "entities",
+    "quotes",
+    "times",
+    "facts",
+}
 
 #: Articles used across the suite. Two reports of one happening (the bridge), its
 #: follow-up three weeks later, and unrelated news; dates are 2024, all UTC.
@@ -351,3 +372,18 @@ def big_jsonl(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("large") / "stream.jsonl"
     large_jsonl(path)
     return path
+
+
+def spacy_entities(text: str) -> list[Entity]:
+    """Name mentions from spaCy, one-word person names merged into the article's full names."""
+    doc = load_model()(text)
+    mentions = [
+        e for e in doc.ents if e.label_ in ("PERSON", "ORG", "GPE", "LOC", "FAC", "EVENT", "NORP")
+    ]
+    keys = merge_keys(entity_key(e.text) for e in mentions if e.label_ == "PERSON")
+    return [
+        Entity(
+            e.text, e.label_, e.start_char, e.end_char, keys.get(entity_key(e.text), e.text).title()
+        )
+        for e in mentions
+    ]

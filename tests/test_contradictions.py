@@ -8,31 +8,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from conftest import spacy_entities
 
 from storyline.model import Article, CopyLink, Entity
-from storyline.nlp.facts import FactStage, entity_key, merge_keys
-from storyline.nlp.parse import load_model
+from storyline.nlp.facts import FactStage, entity_key
 from storyline.nlp.times import TimeStage
 from storyline.views.contradictions import check_facts
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 EXAMPLE = Path(__file__).resolve().parents[1] / "storyline" / "data" / "example.jsonl"
 GOLD = Path(__file__).resolve().parent / "data" / "example_gold.json"
-
-
-def spacy_entities(text: str) -> list[Entity]:
-    """Name mentions from spaCy, one-word person names merged into the article's full names."""
-    doc = load_model()(text)
-    mentions = [
-        e for e in doc.ents if e.label_ in ("PERSON", "ORG", "GPE", "LOC", "FAC", "EVENT", "NORP")
-    ]
-    keys = merge_keys(entity_key(e.text) for e in mentions if e.label_ == "PERSON")
-    return [
-        Entity(
-            e.text, e.label_, e.start_char, e.end_char, keys.get(entity_key(e.text), e.text).title()
-        )
-        for e in mentions
-    ]
 
 
 def annotated(

@@ -4,6 +4,7 @@ import json
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from conftest import EXPORT_ARTICLE_KEYS
 
 from storyline.model import (
     Article,
@@ -17,23 +18,6 @@ from storyline.model import (
     format_datetime,
     parse_datetime,
 )
-
-ARTICLE_KEYS = {
-    "id",
-    "url",
-    "path",
-    "outlet",
-    "title",
-    "published",
-    "language",
-    "event",
-    "storyline",
-    "copy_of",
-    "entities",
-    "quotes",
-    "times",
-    "facts",
-}
 
 
 def full_article() -> Article:
@@ -98,7 +82,7 @@ def test_model_format_datetime_is_utc_with_z() -> None:
 
 def test_model_article_to_dict_has_the_export_schema() -> None:
     data = full_article().to_dict()
-    assert set(data) >= ARTICLE_KEYS
+    assert set(data) >= EXPORT_ARTICLE_KEYS
     assert data["published"] == "2024-03-10T07:45:00Z"
     assert data["copy_of"] == {"original": "a0", "kind": "syndicated", "similarity": 0.97}
     assert data["entities"][0] == {

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import EXPORT_ARTICLE_KEYS
 
 from storyline.config import Config
 from storyline.engine import Engine
@@ -85,24 +86,8 @@ def test_seeds_export_emits_the_schema(ingested: Any) -> None:
     assert result.exit_code == 0
     records = [json.loads(line) for line in result.stdout.splitlines()]
     assert len(records) == 3
-    required = {
-        "id",
-        "url",
-        "path",
-        "outlet",
-        "title",
-        "published",
-        "language",
-        "event",
-        "storyline",
-        "copy_of",
-        "entities",
-        "quotes",
-        "times",
-        "facts",
-    }
     for record in records:
-        assert required <= set(record)
+        assert set(record) >= EXPORT_ARTICLE_KEYS
         assert record["event"] and record["storyline"]
     stories = [json.loads(line) for line in ingested("export", "--stories").stdout.splitlines()]
     assert [s["kind"] for s in stories] == ["storyline", "event", "event"]

@@ -8,30 +8,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from conftest import spacy_entities
 
 from storyline.model import Article, CopyLink, Entity
-from storyline.nlp.facts import FactStage, entity_key, merge_keys
-from storyline.nlp.parse import load_model
+from storyline.nlp.facts import FactStage
 from storyline.nlp.times import TimeStage
 from storyline.views.dating import anchored, estimate_dates
 from storyline.views.timeline import TimelineEntry, timeline
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
-
-
-def spacy_entities(text: str) -> list[Entity]:
-    """Name mentions from spaCy, one-word person names merged into the article's full names."""
-    doc = load_model()(text)
-    mentions = [
-        e for e in doc.ents if e.label_ in ("PERSON", "ORG", "GPE", "LOC", "FAC", "EVENT", "NORP")
-    ]
-    keys = merge_keys(entity_key(e.text) for e in mentions if e.label_ == "PERSON")
-    return [
-        Entity(
-            e.text, e.label_, e.start_char, e.end_char, keys.get(entity_key(e.text), e.text).title()
-        )
-        for e in mentions
-    ]
 
 
 def annotated(
