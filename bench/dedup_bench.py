@@ -54,7 +54,7 @@ from dedup_corpus import Doc
 
 from storyline.config import Config
 from storyline.dedup import Deduplicator, InMemoryCopyIndex
-from storyline.model import Article
+from storyline.model import Article, format_datetime
 from storyline.store import SqliteCopyIndex, Store
 from storyline.text import STOPWORDS, text_hash, words
 
@@ -84,6 +84,27 @@ class Item:
 
 def items_of(docs: Iterable[Doc]) -> list[Item]:
     return [Item(doc, text_hash(doc.text)) for doc in docs]
+
+
+def store_row(store: Store, article: Article, digest: str) -> None:
+    """The article's row, as much of it as dedup reads back (its text and outlet).
+
+    Not ``Store.insert_article``: that also feeds the full-text search index, whose
+    cost and size are not dedup's."""
+    store.db.execute(
+        "INSERT INTO articles (id, identity, text_hash, outlet, title, text, published, "
+        "copy_of, ingested_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, '')",
+        (
+            article.id,
+            f"id:{article.id}",
+            digest,
+            article.outlet,
+            article.title,
+            article.text,
+            format_datetime(article.published),
+            json.dumps(article.copy_of.to_dict()) if article.copy_of else None,
+        ),
+    )
 
 
 @dataclass(slots=True)
@@ -130,7 +151,7 @@ def run_ours_sqlite(
             with store.atomic():
                 for item in items[batch : batch + 64]:
                     article = stage(item.article(), item.digest)
-                    store.insert_article(article, f"id:{article.id}", item.digest)
+                    store_row(store, article, item.digest)
         timing.stop()
         groups = {}
         for row in store.db.execute("SELECT id, copy_of FROM articles"):
@@ -379,7 +400,7 @@ def ingest(store: Store, stage: Deduplicator, items: Iterable[Item]) -> int:
     with store.atomic():
         for item in items:
             article = stage(item.article(), item.digest)
-            store.insert_article(article, f"id:{article.id}", item.digest)
+            store_row(store, article, item.digest)
             count += 1
     return count
 
@@ -411,7 +432,7 @@ def probe(
                 for item in items[batch : batch + 64]:
                     timing = Timing.start()
                     article = stage(item.article(), item.digest)
-                    store.insert_article(article, f"id:{article.id}", item.digest)
+                    store_row(store, article, item.digest)
                     timing.stop()
                     wall.append(timing.wall)
                     cpu.append(timing.cpu)
@@ -457,7 +478,13 @@ def scaling(
     path = str(folder / "scale.db")
     rows = []
     stored = 0
+    if Path(path).exists():  # a kept store from an earlier run: go on from there
+        with Store(path) as store:
+            stored = store.count_articles()
+        print(f"  going on with the {stored:,} articles stored in {path}")
     for size in sizes:
+        if size < stored:
+            continue
         store = Store(path)
         stage = Deduplicator(config, SqliteCopyIndex(store))
         built, added = Timing(), 0
@@ -664,8 +691,12 @@ def throughput_section(
 def scaling_section(sizes: list[int], seed: int, config: Config, workdir: Path | None) -> list[Any]:
     print(f"\n3. scaling on SQLite: probe of 1000 articles (rolled back) at {sizes}")
     bases = corpus.load_polnear()
-    with tempfile.TemporaryDirectory(dir=workdir) as folder:
-        rows = scaling(bases, seed, sizes, config, Path(folder))
+    if workdir is not None:  # kept, so that a long run can be resumed
+        workdir.mkdir(parents=True, exist_ok=True)
+        rows = scaling(bases, seed, sizes, config, workdir)
+    else:
+        with tempfile.TemporaryDirectory() as folder:
+            rows = scaling(bases, seed, sizes, config, Path(folder))
     last = rows[-1]
     print(
         f"    peak RSS {last['peak_rss_mb']:.0f} MB for the whole run; store file "
@@ -762,7 +793,10 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="alternating throughput runs")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     parser.add_argument(
-        "--workdir", type=Path, help="where to build the scaling store (about 7 GB per million)"
+        "--workdir",
+        type=Path,
+        help="keep the scaling store here (about 7 GB per million articles); a later run "
+        "with the same folder and seed goes on from what it holds",
     )
     parser.add_argument(
         "--sweep", action="store_true", help="also vary each threshold and report P/R"
