@@ -1,6 +1,7 @@
 """Temporal expressions on TempEval-3 (TBAQ-cleaned): storyline's rules against dateparser.
 
-    python bench/tempeval_bench.py [--data ../shared/data/tempeval3] [--errors N] [--no-baseline]
+    python bench/tempeval_bench.py [--data ../shared/data/tempeval3] [--no-baseline]
+        [--errors N [--part AQUAINT]]
 
 Scores follow the TempEval-3 entity evaluation (``evaluate_entities.py``):
 strict match = same extent, relaxed match = overlapping extent (one-to-one);
@@ -196,7 +197,10 @@ def score(documents: Sequence[Document], system: Callable[[Document], list[Timex
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    parser.add_argument("--errors", type=int, default=0, help="print N value errors on TimeBank")
+    parser.add_argument("--errors", type=int, default=0, help="print N errors of --part")
+    parser.add_argument(
+        "--part", choices=[*PARTS, "overall"], default="TimeBank", help="whose errors to print"
+    )
     parser.add_argument("--no-baseline", action="store_true", help="skip dateparser (slow)")
     args = parser.parse_args(argv)
     root = args.data / "TBAQ-cleaned"
@@ -242,8 +246,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "strict F1 0.813"
     )
     if args.errors:
-        print("\nTimeBank errors (storyline rules): document | gold | system")
-        for name, gold, found in details[("TimeBank", "storyline rules")].errors[: args.errors]:
+        print(f"\n{args.part} errors (storyline rules): document | gold | system")
+        for name, gold, found in details[(args.part, "storyline rules")].errors[: args.errors]:
             shown = f"{found.text!r} {found.type} {found.value}" if found else "-"
             print(f"{name} | {gold.text!r} {gold.type} {gold.value} | {shown}")
     return 0

@@ -139,6 +139,66 @@ def test_times_durations_with_a_half(text: str, span: str, value: str) -> None:
     assert (expr.text, expr.type, expr.value) == (span, "DURATION", value)
 
 
+@pytest.mark.parametrize(
+    ("text", "anchor", "span", "value"),
+    [
+        # "next to" is a place, not the next week
+        ("A bomb went off next to the embassy Friday.", date(1998, 8, 8), "Friday", "1998-08-07"),
+        # "United" ends in -ed but is no past verb; "would" carries the tense
+        (
+            "He said the father would be traveling to the United States Thursday.",
+            date(2000, 4, 5),
+            "Thursday",
+            "2000-04-06",
+        ),
+        ("The group might come as soon as Tuesday, Castro said.", date(2000, 4, 3), "Tuesday",
+         "2000-04-04"),
+        ("The prosecutor has scheduled a news conference Thursday.", date(1999, 5, 5), "Thursday",
+         "1999-05-06"),
+        ("Officials postponed until Tuesday any action on the case.", date(2000, 3, 30),
+         "Tuesday", "2000-04-04"),
+        ("Protesters were planning to drive to the airport on Monday.", date(2000, 1, 7),
+         "Monday", "2000-01-10"),
+        ("The strike had been due to end Friday.", date(2000, 1, 5), "Friday", "1999-12-31"),
+    ],
+)  # fmt: skip
+def test_times_weekdays_follow_the_tense_of_their_clause(
+    text: str, anchor: date, span: str, value: str
+) -> None:
+    found = {t.text: t.value for t in find_times(text, Anchor(anchor))}
+    assert found.get(span) == value, found
+
+
+@pytest.mark.parametrize(
+    ("text", "anchor", "span", "value"),
+    [
+        ("He came home on Thanksgiving Day.", date(2000, 1, 7), "Thanksgiving Day", "1999-11-25"),
+        ("Not since last Thanksgiving.", date(2000, 2, 10), "last Thanksgiving", "1999-11-25"),
+        ("Voters go to the polls on Election Day.", date(1998, 10, 26), "Election Day",
+         "1998-11-03"),
+        ("Pilgrims arrived during Easter week.", date(2000, 4, 17), "Easter week", "2000-W16"),
+        ("The feast fell on Easter Sunday, 2019.", date(2020, 1, 1), "Easter Sunday, 2019",
+         "2019-04-21"),
+        ("Traffic peaked over the Labor Day weekend.", date(2019, 9, 10), "Labor Day weekend",
+         "2019-W35-WE"),
+        ("Shops close on Christmas Eve.", date(2019, 12, 1), "Christmas Eve", "2019-12-24"),
+        ("The parade is on Memorial Day.", date(2021, 5, 1), "Memorial Day", "2021-05-31"),
+        ("He spoke on Thanksgiving.", None, "Thanksgiving", "XXXX-11-XX"),
+        ("It closes on Christmas Day.", None, "Christmas Day", "XXXX-12-25"),
+    ],
+)  # fmt: skip
+def test_times_holidays_fixed_and_movable(
+    text: str, anchor: date | None, span: str, value: str
+) -> None:
+    found = {t.text: t.value for t in find_times(text, Anchor(anchor) if anchor else None)}
+    assert found.get(span) == value, found
+
+
+def test_times_holiday_names_are_proper_names() -> None:
+    assert values("Workers may day-trade the shares.") == []
+    assert values("She gave thanks and gave a labor day of work.") == []
+
+
 def test_times_sets_and_references() -> None:
     assert values("Orangemen march each July.") == [("each July", "SET", "XXXX-07")]
     assert values("Raises of 3.5% a year were offered.") == [("a year", "SET", "P1Y")]

@@ -14,11 +14,16 @@ from .time_values import Anchor, days_in
 
 _FUTURE = (
     r"will|won't|'ll|shall|going\s+to|plans?\s+to|planning\s+to|expects?\s+to|expected\s+to"
-    r"|scheduled\s+(?:to|for)|set\s+to|due\s+to|is\s+to|are\s+to|would|hopes?\s+to|intends?\s+to"
-    r"|aims?\s+to|next|upcoming|coming|effective|payable|expires?|starting"
+    r"|scheduled|set\s+to|due\s+to|is\s+to|are\s+to|would|might|may(?!\s+have)"
+    r"|hopes?\s+to|intends?\s+to|aims?\s+to|next(?!\s+to\b)|upcoming|coming|effective|payable"
+    r"|expires?|starting|as\s+soon\s+as"
+    # a postponement points at its new date: "postponed until Tuesday"
+    r"|(?:postponed|delayed|deferred|adjourned|put\s+off|pushed\s+back)(?=[^.]{0,60}\buntil\b)"
 )
 _PAST = (
-    r"born|died|was|were|had|did|didn't|said|told|ago|last|earlier|previously|since|agreed|(?!\w*eed\b|hundred\b|sacred\b|naked\b|wicked\b)\w{3,}ed|brought|took"
+    r"born|died|was|were|had|did|didn't|said|told|ago|last|earlier|previously|since|agreed"
+    # a lower-case word in -ed is most often a past verb ("United" and "need" are not)
+    r"|(?!\w*eed\b|hundred\b|sacred\b|naked\b|wicked\b)[a-z]\w{2,}ed|brought|took"
     r"|made|came|went|gave|began|became|found|got|left|lost|met|paid|ran|saw|sold|sent|spent|stood"
     r"|thought|won|wrote|held|fell|rose|led|kept|knew|heard|bought|built|caught|chose|drove|flew"
     r"|grew|meant|rode|sat|shot|slept|spoke|stole|struck|taught|threw|woke|wore|announced"
@@ -28,7 +33,7 @@ _TENSE = re.compile(rf"\b(?:(?P<future>{_FUTURE})|(?P<past>{_PAST})|(?P<present>
 #: a participle after these is passive ("will be named"): the auxiliary carries the tense
 _PASSIVE = re.compile(r"\b(?:be|been|being|is|are|am)\s+(?:\w+ly\s+)?$")
 #: a plan or schedule reported in the past ("had been scheduled to", "was due to")
-_PAST_AUXILIARY = re.compile(r"\b(?:had\s+been|was|were)\s+(?:\w+ly\s+)?$")
+_PAST_AUXILIARY = re.compile(r"\b(?:had\s+been)\s+(?:\w+ly\s+)?$")
 _SENTENCE_END = re.compile(
     r"[.!?][\"'”’)]*\s+(?=[\"'“‘(]?[A-Z0-9])|\n\s*\n|\n(?=[\"'“‘(]?[A-Z0-9])"
 )

@@ -1,8 +1,8 @@
 """Word tables of English temporal expressions, and numbers written in words.
 
 Months, weekdays, seasons, units, modifiers ("about", "more than"), edge words
-("early", "late"), reference words ("now", "recently"), parts of the day and
-holidays, each with the TIMEX3 code it maps to.
+("early", "late"), reference words ("now", "recently") and parts of the day, each
+with the TIMEX3 code it maps to. Holidays live in :mod:`~storyline.nlp.time_holidays`.
 """
 
 from __future__ import annotations
@@ -54,12 +54,6 @@ REFS = {
     "the near future": "FUTURE_REF", "the near term": "FUTURE_REF", "the short term": "FUTURE_REF",
 }  # fmt: skip
 PARTS_OF_DAY = {"morning": "MO", "afternoon": "AF", "evening": "EV", "night": "NI"}
-HOLIDAYS = {
-    "christmas": (12, 25), "christmas day": (12, 25), "christmas eve": (12, 24),
-    "new year's day": (1, 1), "new year's eve": (12, 31), "independence day": (7, 4),
-    "halloween": (10, 31), "valentine's day": (2, 14),
-}  # fmt: skip
-#: years beyond this many after the anchor (or 2200 without one) are not dates
 
 
 def parse_number(text: str) -> float | None:

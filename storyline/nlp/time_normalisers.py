@@ -15,7 +15,6 @@ from datetime import date, timedelta
 from .time_context import Context, pick_year, weekday_date
 from .time_lexicon import (
     EDGE_MODS,
-    HOLIDAYS,
     MODS,
     MONTH_NAMES,
     MONTHS,
@@ -478,15 +477,6 @@ def clock(match: re.Match[str], ctx: Context) -> Norm | None:
     elif wd in ("yesterday", "tomorrow"):
         day += timedelta(days=-1 if wd == "yesterday" else 1)
     return Norm("TIME", f"{day.isoformat()}{time}", "minute", relative=True)
-
-
-def holiday(match: re.Match[str], ctx: Context) -> Norm | None:
-    month, day = HOLIDAYS[" ".join(_g(match, "hol").replace("’", "'").split())]
-    if match.group("year"):
-        return Norm("DATE", f"{match.group('year')}-{month:02d}-{day:02d}", "day")
-    year = pick_year(ctx, match.start(), match.end(), month, day)
-    value = f"{year:04d}" if year else "XXXX"
-    return Norm("DATE", f"{value}-{month:02d}-{day:02d}", "day", relative=True)
 
 
 def every(match: re.Match[str], ctx: Context) -> Norm | None:

@@ -15,8 +15,8 @@ from collections.abc import Callable, Iterable, Iterator
 
 from . import time_normalisers as n
 from .time_context import Context
+from .time_holidays import HOLIDAY_NAMES, HOLIDAY_WORDS, holiday
 from .time_lexicon import (
-    HOLIDAYS,
     MODS,
     MONTHS,
     PARTS_OF_DAY,
@@ -68,7 +68,9 @@ _REL_WORDS = r"last|next|this|past|coming|previous|following|current|prior"
 
 Handler = Callable[[re.Match[str], Context], Norm | None]
 _SPELLED_LOW = rf"(?:{'|'.join(TENS)})(?:[\s-](?:{'|'.join(SMALL[1:10])}))?|{'|'.join(SMALL[10:])}"
-_HOLIDAY = _alt(HOLIDAYS).replace("'", "['’]")
+#: holidays are proper names: written capitalised ("Labor Day", not "labor day")
+_HOLIDAY = _alt(" ".join(w[:1].upper() + w[1:] for w in name.split()) for name in HOLIDAY_NAMES)
+_HOLIDAY = _HOLIDAY.replace("'", "['’]")
 _I = re.IGNORECASE
 
 #: (pattern, flags, normaliser); on overlaps the longest match wins, then the earlier rule
@@ -137,7 +139,8 @@ _RULE_TABLE: list[tuple[str, int, Handler]] = [
      r"|\b(?P<named>noon|midnight)\b)(?:\s+(?:EST|EDT|CST|CDT|PST|PDT|GMT|UTC|ET|PT|CT)\b)?"
      rf"(?:,?\s+(?:on\s+)?(?:(?P<wd>{_WEEKDAY_WORD}|yesterday|today|tomorrow)\b"
      rf"|(?-i:(?P<cmon>{_MONTH}))\.?\s?(?P<cday>(?:[12]\d|3[01]|0?[1-9]))(?!\d)))?", _I, n.clock),
-    (rf"\b(?P<hol>{_HOLIDAY})\b(?:,?\s+(?P<year>{_YEAR}))?", _I, n.holiday),
+    (rf"\b(?i:(?P<rel>last|next|this\s+past|this\s+coming|this|past|coming)\s+)?(?P<hol>{_HOLIDAY})"
+     rf"(?P<span>\s+(?i:week|weekend))?(?![\w'’])(?:,?\s+(?P<year>{_YEAR}))?", 0, holiday),
 ]
 # fmt: on
 RULES: list[tuple[re.Pattern[str], Handler]] = [
@@ -166,7 +169,7 @@ _RULE_WORDS: dict[str, list[str]] = {
     "weekend": ["weekend"], "year_earlier": ["year"],
     "ref_word": _REF_WORDS,
     "clock": ["noon", "midnight"],
-    "holiday": ["christmas", "new", "independence", "halloween", "valentine"],
+    "holiday": HOLIDAY_WORDS,
 }  # fmt: skip
 _RULE_DIGITS: dict[str, str] = {
     "numeric_date": r"\d[/-]\d", "bare_year": r"(?<![\d,.])[12]\d{3}(?!\d|,\d)",
