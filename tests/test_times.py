@@ -160,6 +160,13 @@ def test_times_durations_with_a_half(text: str, span: str, value: str) -> None:
         ("Protesters were planning to drive to the airport on Monday.", date(2000, 1, 7),
          "Monday", "2000-01-10"),
         ("The strike had been due to end Friday.", date(2000, 1, 5), "Friday", "1999-12-31"),
+        ("The bid had been due to expire Friday evening.", date(1989, 10, 30), "Friday evening",
+         "1989-10-27TEV"),
+        ("Lenders have extended loans through January.", date(1989, 10, 30), "January",
+         "1990-01"),
+        # "paid" after "be" is passive, "unspecified" after "a" an adjective: "would" decides
+        ("It would be paid on a still unspecified date in January.", date(1989, 10, 26),
+         "January", "1990-01"),
     ],
 )  # fmt: skip
 def test_times_weekdays_follow_the_tense_of_their_clause(
@@ -197,6 +204,33 @@ def test_times_holidays_fixed_and_movable(
 def test_times_holiday_names_are_proper_names() -> None:
     assert values("Workers may day-trade the shares.") == []
     assert values("She gave thanks and gave a labor day of work.") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "span", "value"),
+    [
+        ("The war lasted two decades.", "two decades", "P20Y"),
+        ("It took about a decade and a half.", "about a decade and a half", "P15Y"),
+        ("The order stood for three centuries.", "three centuries", "P300Y"),
+    ],
+)
+def test_times_decades_and_centuries_count_in_years(text: str, span: str, value: str) -> None:
+    expr = one(text)
+    assert (expr.text, expr.type, expr.value) == (span, "DURATION", value)
+
+
+@pytest.mark.parametrize(
+    ("text", "span", "value"),
+    [
+        ("It began in January nineteen ninety-seven.", "January nineteen ninety-seven", "1997-01"),
+        ("In the winter of nineteen ninety-four, it snowed.", "the winter of nineteen ninety-four",
+         "1994-WI"),
+        ("The year two thousand and five was dry.", "The year two thousand and five", "2005"),
+    ],
+)  # fmt: skip
+def test_times_spelled_years_with_their_month_or_season(text: str, span: str, value: str) -> None:
+    expr = one(text)
+    assert (expr.text, expr.value) == (span, value)
 
 
 def test_times_sets_and_references() -> None:

@@ -17,8 +17,9 @@ _FUTURE = (
     r"|scheduled|set\s+to|due\s+to|is\s+to|are\s+to|would|might|may(?!\s+have)"
     r"|hopes?\s+to|intends?\s+to|aims?\s+to|next(?!\s+to\b)|upcoming|coming|effective|payable"
     r"|expires?|starting|as\s+soon\s+as"
-    # a postponement points at its new date: "postponed until Tuesday"
-    r"|(?:postponed|delayed|deferred|adjourned|put\s+off|pushed\s+back)(?=[^.]{0,60}\buntil\b)"
+    # a postponement points at its new date: "postponed until Tuesday", "extended through January"
+    r"|(?:postponed|delayed|deferred|adjourned|put\s+off|pushed\s+back|extended)"
+    r"(?=[^.]{0,60}\b(?:until|through)\b)"
 )
 _PAST = (
     r"born|died|was|were|had|did|didn't|said|told|ago|last|earlier|previously|since|agreed"
@@ -32,8 +33,15 @@ _PRESENT = r"is|are|has|have|says|tells|'s"
 _TENSE = re.compile(rf"\b(?:(?P<future>{_FUTURE})|(?P<past>{_PAST})|(?P<present>{_PRESENT}))\b")
 #: a participle after these is passive ("will be named"): the auxiliary carries the tense
 _PASSIVE = re.compile(r"\b(?:be|been|being|is|are|am)\s+(?:\w+ly\s+)?$")
-#: a plan or schedule reported in the past ("had been scheduled to", "was due to")
-_PAST_AUXILIARY = re.compile(r"\b(?:had\s+been)\s+(?:\w+ly\s+)?$")
+#: a plan that was changed ("had been due to expire", "had been scheduled to"): past
+_PAST_AUXILIARY = re.compile(
+    r"\bhad\s+been\s+(?:\w+ly\s+)?"
+    r"(?:(?:due|scheduled|set|expected|supposed|slated)\s+to\s+(?:\w+\s+)?)?$"
+)
+#: a participle after a determiner is an adjective ("a still unspecified date"), no verb
+_ADJECTIVE_HEAD = re.compile(
+    r"\b(?:a|an|the|its|their|his|her|our|this|that|these|those)\s+(?:\w+ly\s+|still\s+)?$"
+)
 _SENTENCE_END = re.compile(
     r"[.!?][\"'”’)]*\s+(?=[\"'“‘(]?[A-Z0-9])|\n\s*\n|\n(?=[\"'“‘(]?[A-Z0-9])"
 )
@@ -80,9 +88,12 @@ class Context:
                 continue
             distance = start - match.end() if match.end() <= start else 2 * (match.start() - end)
             kind = match.lastgroup or "present"
-            head = self.text[max(0, match.start() - 20) : match.start()]
-            if kind == "past" and _PASSIVE.search(head) and match.group().endswith("ed"):
-                continue  # "will be named", "is expected": the auxiliary carries the tense
+            head = self.text[max(0, match.start() - 40) : match.start()]
+            if kind == "past" and (
+                _PASSIVE.search(head)
+                or (match.group().endswith("ed") and _ADJECTIVE_HEAD.search(head))
+            ):
+                continue  # "will be paid", "is expected": the auxiliary carries the tense
             if kind == "future" and _PAST_AUXILIARY.search(head):
                 kind = "past"  # "had been due to expire Friday": a plan in the past
             if best is None or distance < best[0]:

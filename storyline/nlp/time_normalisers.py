@@ -144,14 +144,23 @@ def bare_year(match: re.Match[str], ctx: Context) -> Norm | None:
 
 
 def spelled_year(match: re.Match[str], ctx: Context) -> Norm | None:
+    """A year in words ("nineteen ninety-four"), with the month or season it may follow."""
     if match.group("thousand"):
         rest = parse_number(match.group("rest")) if match.group("rest") else 0.0
-        return None if rest is None else Norm("DATE", f"{2000 + int(rest):04d}", "year")
-    high = parse_number(match.group("high"))
-    low = parse_number(match.group("low"))
-    if high is None or low is None or not 10 <= high <= 20 or not 10 <= low <= 99:
-        return None
-    return Norm("DATE", f"{int(high):02d}{int(low):02d}", "year")
+        if rest is None:
+            return None
+        year = 2000 + int(rest)
+    else:
+        high = parse_number(match.group("high"))
+        low = parse_number(match.group("low"))
+        if high is None or low is None or not 10 <= high <= 20 or not 10 <= low <= 99:
+            return None
+        year = int(high) * 100 + int(low)
+    if match.group("mon"):
+        return Norm("DATE", f"{year:04d}-{month_of(match.group('mon')):02d}", "month")
+    if match.group("season"):
+        return Norm("DATE", f"{year:04d}-{SEASONS[_g(match, 'season')]}", "season")
+    return Norm("DATE", f"{year:04d}", "year")
 
 
 def weekend(match: re.Match[str], ctx: Context) -> Norm | None:
@@ -393,13 +402,19 @@ def duration(match: re.Match[str], ctx: Context) -> Norm | None:
     mod = MODS.get(" ".join(_g(match, "mod").split()))
     age = bool(match.group("old"))
     half = _HALF_UNITS.get(granularity)
-    if count is not None and (_g(match, "half") or _g(match, "half2")):
+    halved = bool(_g(match, "half") or _g(match, "half2"))
+    if count is not None and letter in _YEARS_IN:
+        # ISO 8601 counts decades and centuries in years: "two decades" is P20Y
+        years = (count + (0.5 if halved else 0)) * _YEARS_IN[letter]
+        return Norm("DURATION", f"P{years:g}Y", granularity, mod, age=age)
+    if count is not None and halved:
         # "2 1/2 years" is P2Y6M, "a minute and a half" PT1M30S, "6 1/2 weeks" P6.5W
         value = f"{int(count)}{letter}{half}" if half else f"{count + 0.5:g}{letter}"
         return Norm("DURATION", f"P{time_part}{value}", granularity, mod, age=age)
     return Norm("DURATION", f"P{time_part}{number}{letter}", granularity, mod, age=age)
 
 
+_YEARS_IN = {"DE": 10, "CE": 100}
 #: half of a unit, in the next smaller one
 _HALF_UNITS = {"year": "6M", "day": "T12H", "hour": "30M", "minute": "30S"}
 

@@ -128,7 +128,9 @@ _RULE_TABLE: list[tuple[str, int, Handler]] = [
     (r"(?:(?<=\bfor\s)|(?<=\bin\s)|(?<=\bover\s))(?P<unit>years|months|weeks|decades|centuries)\b",
      _I, n.vague_duration),
     (r"\b(?:aged|age)\s+(?P<num>\d{1,3})\b", _I, n.aged),
-    (rf"\b(?:the\s+year\s+)?(?:(?P<high>nineteen|eighteen|twenty)[\s-]+(?P<low>{_SPELLED_LOW})"
+    (rf"\b(?:the\s+year\s+|(?-i:(?P<mon>{_FULL_MONTH}))\s+(?:of\s+)?"
+     r"|(?:the\s+)?(?P<season>spring|summer|fall|autumn|winter)\s+of\s+)?"
+     rf"(?:(?P<high>nineteen|eighteen|twenty)[\s-]+(?P<low>{_SPELLED_LOW})"
      rf"|(?P<thousand>two\s+thousand)(?:\s+(?:and\s+)?(?P<rest>{'|'.join(reversed(SMALL[1:]))}))?)\b",
      _I, n.spelled_year),
     (r"\bthe\s+weekend\b", _I, n.weekend),
