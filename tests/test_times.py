@@ -233,6 +233,47 @@ def test_times_spelled_years_with_their_month_or_season(text: str, span: str, va
     assert (expr.text, expr.value) == (span, value)
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Such rallies are held almost daily.", [("daily", "SET", "P1D")]),
+        ("Crowds gather daily outside the house.", [("daily", "SET", "P1D")]),
+        ("Leads come in on a daily basis.", [("daily", "SET", "P1D")]),
+        ("Festivals like it are held annually for the poet.", [("annually", "SET", "P1Y")]),
+        # adjectives and a newspaper's name are no sets of times
+        ("Qantas plans daily flights to Bombay.", []),
+        ("Average daily volume was 133 million shares.", []),
+        ("It ran in the party daily Granma.", []),
+    ],
+)
+def test_times_frequency_adverbs_are_sets(text: str, expected: list[tuple[str, str, str]]) -> None:
+    assert values(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "span", "value"),
+    [
+        ("The plane landed at 4 in the morning.", "4 in the morning", "2019-07-16T04:00"),
+        ("The vote came at ten at night.", "ten at night", "2019-07-16T22:00"),
+        ("They met at three o'clock in the afternoon.", "three o'clock in the afternoon",
+         "2019-07-16T15:00"),
+        ("Shots were heard at midday.", "midday", "2019-07-16T12:00"),
+    ],
+)  # fmt: skip
+def test_times_clock_times_in_words(text: str, span: str, value: str) -> None:
+    expr = one(text)
+    assert (expr.text, expr.type, expr.value) == (span, "TIME", value)
+
+
+def test_times_the_week_of_a_date() -> None:
+    assert values("Hearings start the week of Aug. 5.") == [
+        ("the week of Aug. 5", "DATE", "2019-W32")
+    ]
+    assert values("Hearings start the week of Aug. 5.", None) == [
+        ("the week of Aug. 5", "DATE", "XXXX-WXX")
+    ]
+
+
 def test_times_sets_and_references() -> None:
     assert values("Orangemen march each July.") == [("each July", "SET", "XXXX-07")]
     assert values("Raises of 3.5% a year were offered.") == [("a year", "SET", "P1Y")]

@@ -53,6 +53,14 @@ def _edge(match: re.Match[str]) -> str | None:
 
 
 def full_date(match: re.Match[str], ctx: Context) -> Norm | None:
+    norm = _day_of_month(match, ctx)
+    if norm is None or norm is BLOCK or not match.group("weekof"):
+        return norm
+    week = "XXXX-WXX" if norm.value[0] == "X" else iso_week(date.fromisoformat(norm.value))
+    return Norm("DATE", week, "week", relative=norm.relative)
+
+
+def _day_of_month(match: re.Match[str], ctx: Context) -> Norm | None:
     month = month_of(match.group("mon"))
     day = int(re.sub(r"\D", "", match.group("day")))
     year_text = match.group("year")
@@ -438,11 +446,19 @@ def aged(match: re.Match[str], ctx: Context) -> Norm | None:
     return Norm("DURATION", f"P{count:g}Y", "year", age=True)
 
 
+#: how often, as the TIMEX3 unit letter of the period
+FREQUENCY_ADVERBS = {"daily": "D", "weekly": "W", "monthly": "M", "annually": "Y", "yearly": "Y"}
+FREQUENCY_ADVERBS |= {"nightly": "D", "hourly": "TH"}
+#: words after which "daily" is still an adverb ("rallies held almost daily in Havana")
+_AFTER_ADVERB = re.compile(
+    r"\s+(?:basis|in|at|on|for|since|through|until|to|from|by|with|outside|inside|across|around"
+    r"|during|before|after|over|under|and|or|but|while|as|the|a|an|this|that|their|its|his|her)\b"
+)
+
+
 def _set(word: str) -> Norm | None:
-    adverbs = {"daily": "D", "weekly": "W", "monthly": "M", "annually": "Y", "yearly": "Y"}
-    adverbs |= {"nightly": "D", "hourly": "TH", "quarterly": "Q"}
-    if word in adverbs:
-        letter = adverbs[word]
+    if word in FREQUENCY_ADVERBS:
+        letter = FREQUENCY_ADVERBS[word]
     elif word in WEEKDAYS:
         return Norm("SET", f"XXXX-WXX-{WEEKDAYS.index(word) + 1}", "week")
     elif word[:3] in MONTHS and word not in UNITS:
@@ -468,7 +484,12 @@ def ref_word(match: re.Match[str], ctx: Context) -> Norm | None:
 def clock(match: re.Match[str], ctx: Context) -> Norm | None:
     word = _g(match, "named")
     if word:
-        hour, minute = (12, 0) if word == "noon" else (24, -1)
+        hour, minute = (24, -1) if word == "midnight" else (12, 0)
+    elif match.group("h2"):  # "4 in the morning", "ten at night"
+        hour, minute = int(parse_number(match.group("h2")) or 0), 0
+        part = _g(match, "pod")
+        if part in ("afternoon", "evening") or (not part and 6 <= hour < 12):
+            hour += 12
     else:
         hour, minute = int(match.group("h")), int(match.group("mi") or 0)
         if hour > 12 or minute > 59 or hour == 0:
@@ -496,6 +517,9 @@ def clock(match: re.Match[str], ctx: Context) -> Norm | None:
 
 def every(match: re.Match[str], ctx: Context) -> Norm | None:
     word = _g(match, "every") or _g(match, "every2")
+    after = ctx.text[match.end() : match.end() + 12]
+    if match.group("every2") and re.match(r"\s+\w", after) and not _AFTER_ADVERB.match(after):
+        return None  # "daily flights", "the party daily Granma": an adjective or a newspaper
     head = ctx.text[match.start() : match.start() + 2].casefold()
     if head.startswith("a") and not head.startswith("an") and not match.group("every2"):
         before = ctx.before(match.start(), 16)

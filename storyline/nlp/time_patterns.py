@@ -72,13 +72,16 @@ _SPELLED_LOW = rf"(?:{'|'.join(TENS)})(?:[\s-](?:{'|'.join(SMALL[1:10])}))?|{'|'
 _HOLIDAY = _alt(" ".join(w[:1].upper() + w[1:] for w in name.split()) for name in HOLIDAY_NAMES)
 _HOLIDAY = _HOLIDAY.replace("'", "['’]")
 _I = re.IGNORECASE
+#: "the week of March 6" names the week that holds the day
+_WEEK_OF = r"(?P<weekof>(?i:the\s+week\s+of)\s+)?"
+_CLOCK_WORDS = "|".join(reversed(SMALL[1:13]))
 
 #: (pattern, flags, normaliser); on overlaps the longest match wins, then the earlier rule
 # fmt: off
 _RULE_TABLE: list[tuple[str, int, Handler]] = [
-    (rf"\b(?:(?P<wd>{_WEEKDAY}),?\s+)?(?P<mon>{_MONTH})\.?\s?(?P<day>{_DAY})(?:,?\s+(?P<year>{_YEAR}))?",
-     0, n.full_date),
-    (rf"\b(?:(?P<wd>{_WEEKDAY}),?\s+)?(?:the\s+)?(?P<day>{_DAY})\s+(?:of\s+)?(?P<mon>{_MONTH})"
+    (rf"\b{_WEEK_OF}(?:(?P<wd>{_WEEKDAY}),?\s+)?(?P<mon>{_MONTH})\.?\s?(?P<day>{_DAY})"
+     rf"(?:,?\s+(?P<year>{_YEAR}))?", 0, n.full_date),
+    (rf"\b{_WEEK_OF}(?:(?P<wd>{_WEEKDAY}),?\s+)?(?:the\s+)?(?P<day>{_DAY})\s+(?:of\s+)?(?P<mon>{_MONTH})"
      rf"(?:,?\s+(?P<year>{_YEAR}))?", 0, n.full_date),
     (r"(?<![\d/.-])(?:(?P<iy>[12]\d{3})-(?P<im>\d\d)-(?P<id>\d\d)"
      r"|(?P<um>\d{1,2})/(?P<ud>\d{1,2})/(?P<uy>\d{4}|\d\d))(?![\d/])", 0, n.numeric_date),
@@ -114,7 +117,7 @@ _RULE_TABLE: list[tuple[str, int, Handler]] = [
      _I, n.relative_unit),
     (rf"\b(?:every|each|per|a)\s+(?P<every>day|week|month|year|quarter|hour|minute|morning|night"
      rf"|evening|afternoon|{_WEEKDAY_WORD}|{_FULL_MONTH_WORD})\b(?!\s+(?:ago|earlier|later|before|after))"
-     r"|\b(?P<every2>nightly|hourly)\b", _I, n.every),
+     r"|\b(?P<every2>daily|weekly|monthly|yearly|annually|nightly|hourly)\b", _I, n.every),
     (rf"\b(?:(?P<mod>{_MOD})\s+)?(?P<num>{_NUM})[\s-]{{1,3}}(?P<unit>{_UNIT})\s+"
      r"(?:or\s+so\s+)?(?P<dir>ago|earlier|from\s+now|hence)\b", _I, n.ago),
     (rf"\b(?:(?:the\s+)?(?:(?:past|last|next|first|final|previous|coming|latest|following)\s+)?)?"
@@ -138,7 +141,9 @@ _RULE_TABLE: list[tuple[str, int, Handler]] = [
     (rf"\b(?P<ref>{_alt(REFS)})\b(?![-'’])", _I, n.ref_word),
     (rf"(?:\b(?P<wd2>{_WEEKDAY_WORD}|yesterday|today|tomorrow)\s+(?:at\s+)?)?"
      r"(?:(?<![\d:.])(?P<h>\d{1,2})(?::(?P<mi>[0-5]\d))?\s?(?P<ap>[ap]\.m\.|[ap]\.m\b|[ap]m\b)"
-     r"|\b(?P<named>noon|midnight)\b)(?:\s+(?:EST|EDT|CST|CDT|PST|PDT|GMT|UTC|ET|PT|CT)\b)?"
+     rf"|(?<![\d:.,$])\b(?P<h2>1[0-2]|0?[1-9]|{_CLOCK_WORDS})(?:\s+o['’]clock)?"
+     r"\s+(?:in\s+the\s+(?P<pod>morning|afternoon|evening)|at\s+night)\b"
+     r"|\b(?P<named>noon|midnight|midday)\b)(?:\s+(?:EST|EDT|CST|CDT|PST|PDT|GMT|UTC|ET|PT|CT)\b)?"
      rf"(?:,?\s+(?:on\s+)?(?:(?P<wd>{_WEEKDAY_WORD}|yesterday|today|tomorrow)\b"
      rf"|(?-i:(?P<cmon>{_MONTH}))\.?\s?(?P<cday>(?:[12]\d|3[01]|0?[1-9]))(?!\d)))?", _I, n.clock),
     (rf"\b(?i:(?P<rel>last|next|this\s+past|this\s+coming|this|past|coming)\s+)?(?P<hol>{_HOLIDAY})"
@@ -164,13 +169,13 @@ _RULE_WORDS: dict[str, list[str]] = {
     "weekday_name": [*WEEKDAYS, *(w + "s" for w in WEEKDAYS)],
     "deictic": ["today", "tonight", "yesterday", "tomorrow", *_PARTS],
     "relative_unit": _UNIT_WORDS,
-    "every": [*_UNIT_WORDS, *_PARTS, *WEEKDAYS, *_MONTH_WORDS, "nightly", "hourly"],
+    "every": [*_UNIT_WORDS, *_PARTS, *WEEKDAYS, *_MONTH_WORDS, *n.FREQUENCY_ADVERBS],
     "ago": ["ago", "earlier", "now", "hence"], "duration": _UNIT_WORDS,
     "vague_duration": _UNIT_WORDS,
     "aged": ["age", "aged"], "spelled_year": ["nineteen", "eighteen", "twenty", "thousand"],
     "weekend": ["weekend"], "year_earlier": ["year"],
     "ref_word": _REF_WORDS,
-    "clock": ["noon", "midnight"],
+    "clock": ["noon", "midnight", "midday", "morning", "afternoon", "evening", "night"],
     "holiday": HOLIDAY_WORDS,
 }  # fmt: skip
 _RULE_DIGITS: dict[str, str] = {
