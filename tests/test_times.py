@@ -274,6 +274,35 @@ def test_times_the_week_of_a_date() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("text", "span", "value"),
+    [
+        ("He fled in June 1998 and returned later that year.", "later that year", "1998"),
+        ("He was arrested on Friday and seen in court the next morning.", "the next morning",
+         "2019-07-13TMO"),
+        ("It happened on Oct. 23, 1998. Earlier that day, a fax was sent.", "Earlier that day",
+         "1998-10-23"),
+        ("In March, it got an offer. The following month, it was sold.", "The following month",
+         "2019-04"),
+        ("It rained on May 2, 2001, and the day before.", "the day before", "2001-05-01"),
+        # chains follow: "that day" takes the day "the next day" resolved to
+        ("They met on Aug. 1, 2000. The next day they split. That day was hot.", "That day",
+         "2000-08-02"),
+        # without an antecedent the publication date stands in
+        ("The next day, shares fell.", "The next day", "2019-07-17"),
+    ],
+)  # fmt: skip
+def test_times_references_to_the_last_mentioned_date(text: str, span: str, value: str) -> None:
+    found = {t.text: t.value for t in find_times(text, ANCHOR)}
+    assert found.get(span) == value, found
+
+
+def test_times_references_without_any_date_stay_underspecified() -> None:
+    assert values("Later that year he left.", None) == [("Later that year", "DATE", "XXXX")]
+    # "the day before the crash" counts from the crash, not from a date
+    assert values("He left the day before the crash.") == []
+
+
 def test_times_sets_and_references() -> None:
     assert values("Orangemen march each July.") == [("each July", "SET", "XXXX-07")]
     assert values("Raises of 3.5% a year were offered.") == [("a year", "SET", "P1Y")]

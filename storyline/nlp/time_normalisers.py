@@ -4,6 +4,11 @@ Each takes the match and its :class:`~storyline.nlp.time_context.Context` and
 returns a :class:`~storyline.nlp.time_values.Norm`, ``None`` when the match is
 not a temporal expression after all, or :data:`BLOCK` when it looks like a
 date but is not one ("February 30") and should hide the shorter matches inside.
+This module holds the points and periods of the calendar (dates, months,
+years, quarters, seasons, weekdays, clock times); durations, ages and sets are
+in :mod:`~storyline.nlp.time_amounts`, holidays in
+:mod:`~storyline.nlp.time_holidays`, and expressions that count from the last
+mentioned date in :mod:`~storyline.nlp.time_discourse`.
 """
 
 from __future__ import annotations
@@ -16,8 +21,6 @@ from .time_context import Context, pick_year, weekday_date
 from .time_lexicon import (
     EDGE_MODS,
     MODS,
-    MONTH_NAMES,
-    MONTHS,
     ORDINALS,
     PARTS_OF_DAY,
     REFS,
@@ -314,15 +317,13 @@ def relative_unit(match: re.Match[str], ctx: Context) -> Norm | None:
     granularity = UNITS[unit.rstrip("s")][1]
     if rel == "the" and re.match(r"\s+(?:ended|ending)\b", ctx.text[match.end() : match.end() + 9]):
         return Norm("DURATION", "P1Y", "year")  # "the year ended March 31": a fiscal period
+    mod = _edge(match) or {"earlier": "START", "later": "END"}.get(_g(match, "pre"))
+    if rel == "following":  # "the following year": the one after the last mentioned date
+        return Norm("DATE", "", granularity, mod, relative=True, refers=(granularity, 1))
     if ctx.anchor is None:
         return Norm("DATE", "XXXX", granularity, _edge(match), relative=True)
     step = {"last": -1, "past": -1, "previous": -1, "prior": -1, "next": 1, "coming": 1}
-    step |= {"following": 1}
-    reference = ctx.anchor.day
-    if rel == "following" and granularity in ("year", "month"):
-        reference = _last_mentioned(ctx, match.start()) or reference
-    day = shift(reference, granularity, step.get(rel, 0))
-    mod = _edge(match) or {"earlier": "START", "later": "END"}.get(_g(match, "pre"))
+    day = shift(ctx.anchor.day, granularity, step.get(rel, 0))
     return Norm("DATE", unit_value(day, granularity), granularity, mod, relative=True)
 
 
@@ -358,20 +359,6 @@ _QUARTER_MENTION = re.compile(
     r"\b(?:(?:(first|second|third|fourth)[- ])?quarter"
     r"|(?P<other>(?:six|nine)[- ]months?|(?:first|second)\s+half|(?:fiscal|full)\s+year))\b"
 )
-_MENTIONED_DATE = re.compile(
-    rf"\b(?:(?P<mon>{MONTH_NAMES})\.?\s+(?:\d{{1,2}},?\s+)?)?(?P<year>1[89]\d\d|20\d\d)\b"
-)
-
-
-def _last_mentioned(ctx: Context, start: int) -> date | None:
-    """The last explicit year (with its month, if given) the text names before ``start``."""
-    head = ctx.text[max(0, start - 1000) : start]
-    mentions = list(_MENTIONED_DATE.finditer(head))
-    if not mentions:
-        return None
-    found = mentions[-1]
-    month = month_of(found.group("mon")) if found.group("mon") else 1
-    return date(int(found.group("year")), month, 1)
 
 
 def _sentence_quarter(match: re.Match[str], ctx: Context) -> tuple[int, int] | None:
@@ -397,79 +384,6 @@ def _sentence_quarter(match: re.Match[str], ctx: Context) -> tuple[int, int] | N
     if number == 0:
         number, year = 4, year - 1
     return year, number
-
-
-def duration(match: re.Match[str], ctx: Context) -> Norm | None:
-    unit_word = _g(match, "unit")
-    letter, granularity = UNITS[unit_word.rstrip("s") if unit_word != "centuries" else "centurie"]
-    count = parse_number(match.group("num")) if match.group("num") else None
-    number = "X" if count is None else (f"{count:g}" if count != int(count) else str(int(count)))
-    if count is not None and count > 10_000:
-        return None
-    time_part = "T" if granularity in ("hour", "minute", "second") else ""
-    mod = MODS.get(" ".join(_g(match, "mod").split()))
-    age = bool(match.group("old"))
-    half = _HALF_UNITS.get(granularity)
-    halved = bool(_g(match, "half") or _g(match, "half2"))
-    if count is not None and letter in _YEARS_IN:
-        # ISO 8601 counts decades and centuries in years: "two decades" is P20Y
-        years = (count + (0.5 if halved else 0)) * _YEARS_IN[letter]
-        return Norm("DURATION", f"P{years:g}Y", granularity, mod, age=age)
-    if count is not None and halved:
-        # "2 1/2 years" is P2Y6M, "a minute and a half" PT1M30S, "6 1/2 weeks" P6.5W
-        value = f"{int(count)}{letter}{half}" if half else f"{count + 0.5:g}{letter}"
-        return Norm("DURATION", f"P{time_part}{value}", granularity, mod, age=age)
-    return Norm("DURATION", f"P{time_part}{number}{letter}", granularity, mod, age=age)
-
-
-_YEARS_IN = {"DE": 10, "CE": 100}
-#: half of a unit, in the next smaller one
-_HALF_UNITS = {"year": "6M", "day": "T12H", "hour": "30M", "minute": "30S"}
-
-
-def vague_duration(match: re.Match[str], ctx: Context) -> Norm | None:
-    head = match.group(0).casefold()
-    if re.match(r"(?:the\s+)?(?:recent|past|last)\b", head):
-        return Norm("DATE", "PAST_REF", "ref")
-    if re.match(r"(?:the\s+)?(?:coming|next)\b", head):
-        return Norm("DATE", "FUTURE_REF", "ref")
-    unit_word = _g(match, "unit")
-    letter, granularity = UNITS[unit_word.rstrip("s") if unit_word != "centuries" else "centurie"]
-    time_part = "T" if granularity in ("hour", "minute", "second") else ""
-    return Norm("DURATION", f"P{time_part}X{letter}", granularity)
-
-
-def aged(match: re.Match[str], ctx: Context) -> Norm | None:
-    count = parse_number(match.group("num"))
-    if count is None or not 0 <= count <= 130:
-        return None
-    return Norm("DURATION", f"P{count:g}Y", "year", age=True)
-
-
-#: how often, as the TIMEX3 unit letter of the period
-FREQUENCY_ADVERBS = {"daily": "D", "weekly": "W", "monthly": "M", "annually": "Y", "yearly": "Y"}
-FREQUENCY_ADVERBS |= {"nightly": "D", "hourly": "TH"}
-#: words after which "daily" is still an adverb ("rallies held almost daily in Havana")
-_AFTER_ADVERB = re.compile(
-    r"\s+(?:basis|in|at|on|for|since|through|until|to|from|by|with|outside|inside|across|around"
-    r"|during|before|after|over|under|and|or|but|while|as|the|a|an|this|that|their|its|his|her)\b"
-)
-
-
-def _set(word: str) -> Norm | None:
-    if word in FREQUENCY_ADVERBS:
-        letter = FREQUENCY_ADVERBS[word]
-    elif word in WEEKDAYS:
-        return Norm("SET", f"XXXX-WXX-{WEEKDAYS.index(word) + 1}", "week")
-    elif word[:3] in MONTHS and word not in UNITS:
-        return Norm("SET", f"XXXX-{MONTHS[word[:3]]:02d}", "month")
-    elif word in PARTS_OF_DAY:
-        return Norm("SET", f"XXXX-XX-XXT{PARTS_OF_DAY[word]}", "day")
-    else:
-        letter = UNITS[word][0]
-        letter = "T" + letter if word in ("hour", "minute", "second") else letter
-    prefix = "PT1" + letter[1:] if letter.startswith("T") else "P1" + letter
-    return Norm("SET", prefix, "set")
 
 
 def ref_word(match: re.Match[str], ctx: Context) -> Norm | None:
@@ -513,20 +427,3 @@ def clock(match: re.Match[str], ctx: Context) -> Norm | None:
     elif wd in ("yesterday", "tomorrow"):
         day += timedelta(days=-1 if wd == "yesterday" else 1)
     return Norm("TIME", f"{day.isoformat()}{time}", "minute", relative=True)
-
-
-def every(match: re.Match[str], ctx: Context) -> Norm | None:
-    word = _g(match, "every") or _g(match, "every2")
-    after = ctx.text[match.end() : match.end() + 12]
-    if match.group("every2") and re.match(r"\s+\w", after) and not _AFTER_ADVERB.match(after):
-        return None  # "daily flights", "the party daily Granma": an adjective or a newspaper
-    head = ctx.text[match.start() : match.start() + 2].casefold()
-    if head.startswith("a") and not head.startswith("an") and not match.group("every2"):
-        before = ctx.before(match.start(), 16)
-        if not re.search(
-            r"(?:%|percent|times|twice|once|\d|million|billion|thousand|dollars|cents"
-            r"|seats|flights|people|visitors|games|hours|days)\s*$",
-            before,
-        ):
-            return None
-    return _set(word)

@@ -13,8 +13,10 @@ import calendar
 import re
 from collections.abc import Callable, Iterable, Iterator
 
+from . import time_amounts as a
 from . import time_normalisers as n
 from .time_context import Context
+from .time_discourse import discourse_ref
 from .time_holidays import HOLIDAY_NAMES, HOLIDAY_WORDS, holiday
 from .time_lexicon import (
     MODS,
@@ -111,26 +113,31 @@ _RULE_TABLE: list[tuple[str, int, Handler]] = [
     (r"\b(?:(?P<edge>early|late)\s+)?(?P<word>the\s+day\s+before\s+yesterday"
      r"|the\s+day\s+after\s+tomorrow|today|tonight|yesterday|tomorrow|this|last)"
      r"(?:\s+(?P<pod>morning|afternoon|evening|night))?\b", _I, n.deictic),
+    (r"\b(?:(?P<pre>earlier|later)\s+)?(?:(?P<det>that(?:\s+same)?|the\s+same|the\s+next"
+     r"|the\s+following|the\s+previous|the\s+preceding)\s+(?P<unit>day|morning|afternoon"
+     r"|evening|night|week|month|year)|the\s+day\s+(?P<dir>before|after)(?=\s*[.,;:!?)]))"
+     r"\b(?![-'’])",
+     _I, discourse_ref),
     (rf"\b(?:(?P<pre>earlier|later)\s+(?:in\s+)?)?{_EDGE}(?P<rel>(?:the\s+)?(?:{_REL_WORDS})"
      r"|the(?=\s+(?:full\s+|fiscal\s+)?year\b(?!\s+(?:of|before|after|when|in|that|earlier|ago))))"
      r"\s+(?:full\s+)?(?:fiscal\s+)?(?P<unit>week|weekend|month|year|decade|century)\b(?!-)",
      _I, n.relative_unit),
     (rf"\b(?:every|each|per|a)\s+(?P<every>day|week|month|year|quarter|hour|minute|morning|night"
      rf"|evening|afternoon|{_WEEKDAY_WORD}|{_FULL_MONTH_WORD})\b(?!\s+(?:ago|earlier|later|before|after))"
-     r"|\b(?P<every2>daily|weekly|monthly|yearly|annually|nightly|hourly)\b", _I, n.every),
+     r"|\b(?P<every2>daily|weekly|monthly|yearly|annually|nightly|hourly)\b", _I, a.every),
     (rf"\b(?:(?P<mod>{_MOD})\s+)?(?P<num>{_NUM})[\s-]{{1,3}}(?P<unit>{_UNIT})\s+"
      r"(?:or\s+so\s+)?(?P<dir>ago|earlier|from\s+now|hence)\b", _I, n.ago),
     (rf"\b(?:(?:the\s+)?(?:(?:past|last|next|first|final|previous|coming|latest|following)\s+)?)?"
      rf"(?:(?P<mod>{_MOD})\s+)?(?P<num>{_NUM})(?P<half>\s+1/2|\s+and\s+a\s+half)?[\s-]{{1,3}}"
      rf"(?P<unit>{_UNIT})(?P<half2>\s+and\s+a\s+half)?"
-     r"(?:(?P<old>[\s-]{1,3}old)\b)?(?![\w-])", _I, n.duration),
-    (rf"\b(?:the\s+)?(?P<num>{_NUM})[\s-]{{1,3}}(?P<unit>{_UNIT})(?P<old>-old)\b", _I, n.duration),
+     r"(?:(?P<old>[\s-]{1,3}old)\b)?(?![\w-])", _I, a.duration),
+    (rf"\b(?:the\s+)?(?P<num>{_NUM})[\s-]{{1,3}}(?P<unit>{_UNIT})(?P<old>-old)\b", _I, a.duration),
     (r"\b(?:(?:the\s+)?(?:past|last|next|coming|recent)\s+|(?:a\s+)?few\s+|several\s+|many\s+)"
      r"(?P<unit>seconds|minutes|hours|days|weeks|months|years|decades|centuries)\b",
-     _I, n.vague_duration),
+     _I, a.vague_duration),
     (r"(?:(?<=\bfor\s)|(?<=\bin\s)|(?<=\bover\s))(?P<unit>years|months|weeks|decades|centuries)\b",
-     _I, n.vague_duration),
-    (r"\b(?:aged|age)\s+(?P<num>\d{1,3})\b", _I, n.aged),
+     _I, a.vague_duration),
+    (r"\b(?:aged|age)\s+(?P<num>\d{1,3})\b", _I, a.aged),
     (rf"\b(?:the\s+year\s+|(?-i:(?P<mon>{_FULL_MONTH}))\s+(?:of\s+)?"
      r"|(?:the\s+)?(?P<season>spring|summer|fall|autumn|winter)\s+of\s+)?"
      rf"(?:(?P<high>nineteen|eighteen|twenty)[\s-]+(?P<low>{_SPELLED_LOW})"
@@ -168,8 +175,8 @@ _RULE_WORDS: dict[str, list[str]] = {
     "quarter_or_half": ["quarter", "half", "period"],
     "weekday_name": [*WEEKDAYS, *(w + "s" for w in WEEKDAYS)],
     "deictic": ["today", "tonight", "yesterday", "tomorrow", *_PARTS],
-    "relative_unit": _UNIT_WORDS,
-    "every": [*_UNIT_WORDS, *_PARTS, *WEEKDAYS, *_MONTH_WORDS, *n.FREQUENCY_ADVERBS],
+    "relative_unit": _UNIT_WORDS, "discourse_ref": ["day", "week", "month", "year", *_PARTS],
+    "every": [*_UNIT_WORDS, *_PARTS, *WEEKDAYS, *_MONTH_WORDS, *a.FREQUENCY_ADVERBS],
     "ago": ["ago", "earlier", "now", "hence"], "duration": _UNIT_WORDS,
     "vague_duration": _UNIT_WORDS,
     "aged": ["age", "aged"], "spelled_year": ["nineteen", "eighteen", "twenty", "thousand"],

@@ -38,6 +38,10 @@ class Norm:
     mod: str | None = None
     relative: bool = False
     age: bool = False
+    #: for "that day", "the following month": (granularity, steps) from the last mentioned date
+    refers: tuple[str, int] | None = None
+    #: the mentioned date such a reference was resolved against (ISO), when not the anchor
+    based_on: str | None = None
 
 
 BLOCK = Norm("", "", "")  # a date-looking span that is not a date: suppresses what is inside

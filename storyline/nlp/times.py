@@ -7,7 +7,8 @@ Every expression becomes a :class:`~storyline.model.TimeExpr` with a TIMEX3
 
 How it works. A fixed table of rules (:mod:`~storyline.nlp.time_patterns`),
 each a compiled regular expression plus a normaliser
-(:mod:`~storyline.nlp.time_normalisers`), proposes candidate spans; the longest
+(:mod:`~storyline.nlp.time_normalisers`, ``time_amounts``, ``time_holidays``,
+``time_discourse``), proposes candidate spans; the longest
 candidates win, and a span that looks like a date but is not one ("February
 30") blocks the shorter candidates inside it. A rule only runs in short windows
 around the words it cannot match without (month names for the month rules,
@@ -18,12 +19,15 @@ milliseconds. Calendar arithmetic lives in :mod:`~storyline.nlp.time_values`,
 tense and sentence cues in :mod:`~storyline.nlp.time_context`, word tables in
 :mod:`~storyline.nlp.time_lexicon`.
 
-Relative expressions ("in June", "last week", "yesterday", "Friday") are
-resolved against an :class:`Anchor`: the article's publication date when it
-has one. An undated article is anchored on an estimate (the latest explicit
-date its own text gives, or the storyline estimate that
-:mod:`storyline.views.dating` computes); expressions resolved against an
-estimate carry ``estimated=True``. Without any anchor their values stay
+Expressions that count from a date the story has just told ("later that year",
+"the next morning", "the following month") take the last mentioned date precise
+enough for them, once all expressions are chosen (see
+:mod:`~storyline.nlp.time_discourse`). Other relative expressions ("in June",
+"last week", "yesterday", "Friday") are resolved against an :class:`Anchor`:
+the article's publication date when it has one. An undated article is
+anchored on an estimate (the latest explicit date its own text gives, or the
+storyline estimate that :mod:`storyline.views.dating` computes); expressions
+resolved against an estimate carry ``estimated=True``. Without any anchor their values stay
 underspecified the TIMEX3 way (``XXXX-06``, ``XXXX-WXX-5``). The year of a
 bare month or day ("July 21") and the week of a weekday follow the tense of the
 nearest verb cue: past tense looks back from the anchor, future tense forward.
@@ -40,6 +44,7 @@ from typing import ClassVar
 from ..model import Article, TimeExpr
 from ..pipeline import BaseStage
 from .time_context import Context, sentence_bounds
+from .time_discourse import resolve_references
 from .time_lexicon import parse_number
 from .time_patterns import RULES, rule_windows
 from .time_values import BLOCK, Anchor, Norm, interval_of
@@ -77,7 +82,8 @@ def find_times(text: str, anchor: Anchor | None = None) -> list[TimeExpr]:
         taken[start:end] = b"\x01" * (end - start)
         if norm is not BLOCK:
             chosen.append((start, end, norm))
-    return [_expr(text, start, end, norm, anchor) for start, end, norm in sorted(chosen)]
+    resolved = resolve_references(sorted(chosen, key=lambda c: (c[0], c[1])), anchor)
+    return [_expr(text, start, end, norm, anchor) for start, end, norm in resolved]
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
@@ -90,6 +96,10 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
 
 def _expr(text: str, start: int, end: int, norm: Norm, anchor: Anchor | None) -> TimeExpr:
     relative = norm.relative and anchor is not None
+    if norm.based_on is not None:  # "the next day" after a date the text gave
+        reference: str | None = norm.based_on
+    else:
+        reference = anchor.day.isoformat() if relative and anchor else None
     return TimeExpr(
         text=text[start:end],
         start=start,
@@ -98,7 +108,7 @@ def _expr(text: str, start: int, end: int, norm: Norm, anchor: Anchor | None) ->
         value=norm.value,
         granularity=norm.granularity,
         mod=norm.mod,
-        anchor=anchor.day.isoformat() if relative and anchor else None,
+        anchor=reference,
         estimated=bool(relative and anchor and anchor.estimated),
         age=norm.age,
     )
