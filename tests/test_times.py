@@ -303,6 +303,35 @@ def test_times_references_without_any_date_stay_underspecified() -> None:
     assert values("He left the day before the crash.") == []
 
 
+@pytest.mark.parametrize(
+    ("text", "span", "value", "mod"),
+    [
+        ("Talks go on for two more weeks.", "two more weeks", "P2W", None),
+        ("It must run at least 20 more years.", "at least 20 more years", "P20Y", "EQUAL_OR_MORE"),
+        ("Eight trading days later, prices fell.", "Eight trading days", "P8D", None),
+        ("It may take the next couple of years.", "the next couple of years", "P2Y", None),
+        ("The house stood almost a hundred years.", "almost a hundred years", "P100Y",
+         "LESS_THAN"),
+    ],
+)  # fmt: skip
+def test_times_durations_with_words_between_count_and_unit(
+    text: str, span: str, value: str, mod: str | None
+) -> None:
+    expr = one(text)
+    assert (expr.text, expr.type, expr.value, expr.mod) == (span, "DURATION", value, mod)
+
+
+def test_times_year_end_and_reporting_clauses() -> None:
+    assert values("The sale should close by year-end.") == [("year-end", "DATE", "2019")]
+    assert find_times("Shares rose 5% since year-end.", ANCHOR)[-1].value == "2018"
+    # the reporting clause after a quote does not set the tense of what is quoted
+    quoted = "''He will leave at 4 a.m. Thursday,'' Castro said."
+    assert values(quoted, Anchor(date(2000, 4, 5))) == [
+        ("4 a.m. Thursday", "TIME", "2000-04-06T04:00")
+    ]
+    assert values("He fell ill at high noon.") == []
+
+
 def test_times_sets_and_references() -> None:
     assert values("Orangemen march each July.") == [("each July", "SET", "XXXX-07")]
     assert values("Raises of 3.5% a year were offered.") == [("a year", "SET", "P1Y")]

@@ -38,6 +38,7 @@ _PAST_AUXILIARY = re.compile(
     r"\bhad\s+been\s+(?:\w+ly\s+)?"
     r"(?:(?:due|scheduled|set|expected|supposed|slated)\s+to\s+(?:\w+\s+)?)?$"
 )
+_REPORTING = re.compile(r"said|says|say|told|tells|added|adds|announced|reported")
 #: a participle after a determiner is an adjective ("a still unspecified date"), no verb
 _ADJECTIVE_HEAD = re.compile(
     r"\b(?:a|an|the|its|their|his|her|our|this|that|these|those)\s+(?:\w+ly\s+|still\s+)?$"
@@ -94,6 +95,10 @@ class Context:
                 or (match.group().endswith("ed") and _ADJECTIVE_HEAD.search(head))
             ):
                 continue  # "will be paid", "is expected": the auxiliary carries the tense
+            if match.start() >= end and _REPORTING.fullmatch(match.group()):
+                between = self.text[end : match.start()]
+                if any(mark in between for mark in ",\"'”’)"):
+                    continue  # '... will leave Thursday," he said': the quote has the tense
             if kind == "future" and _PAST_AUXILIARY.search(head):
                 kind = "past"  # "had been due to expire Friday": a plan in the past
             if best is None or distance < best[0]:

@@ -61,15 +61,19 @@ def parse_number(text: str) -> float | None:
     word = " ".join(text.casefold().replace("-", " ").split())
     if re.fullmatch(r"[\d,]+(?:\.\d+)?", word):
         return float(word.replace(",", ""))
-    fixed = {"a": 1, "an": 1, "a couple of": 2, "a dozen": 12}
+    fixed = {"a": 1, "an": 1, "a couple of": 2, "couple of": 2, "a dozen": 12}
     if word in fixed:
         return float(fixed[word])
     total = 0
-    for part in word.split():
+    for index, part in enumerate(word.split()):
         if part in SMALL:
             total += SMALL.index(part)
         elif part in TENS:
             total += 20 + 10 * TENS.index(part)
+        elif part in ("a", "an") and index == 0:
+            total = 1
+        elif part in ("hundred", "thousand"):
+            total = (total or 1) * (100 if part == "hundred" else 1000)
         else:
             return None
     return float(total)

@@ -183,6 +183,16 @@ def weekend(match: re.Match[str], ctx: Context) -> Norm | None:
     return Norm("DATE", iso_week(day - timedelta(days=7)) + "-WE", "weekend", relative=True)
 
 
+def year_end(match: re.Match[str], ctx: Context) -> Norm | None:
+    """ "By year-end": the end of the anchor's year; "since year-end", of the year before."""
+    if match.group("year"):
+        return Norm("DATE", match.group("year"), "year", "END")
+    if ctx.anchor is None:
+        return Norm("DATE", "XXXX", "year", "END", relative=True)
+    year = ctx.anchor.day.year - bool(re.search(r"\bsince\s+$", ctx.before(match.start())))
+    return Norm("DATE", f"{year:04d}", "year", "END", relative=True)
+
+
 def year_earlier(match: re.Match[str], ctx: Context) -> Norm | None:
     if ctx.anchor is None:
         return Norm("DATE", "XXXX", "year", relative=True)

@@ -49,8 +49,13 @@ _YEAR = r"(?:1[0-9]\d\d|2[0-9]\d\d)(?![\d%])"
 _DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?(?!\d)"
 _WORDNUM = (
     rf"(?:(?:{'|'.join(TENS)})(?:[- ](?:{'|'.join(SMALL[1:10])}))?"
-    rf"|{'|'.join(reversed(SMALL))}|a\s+couple\s+of|a\s+few|a\s+dozen|dozens\s+of"
-    r"|hundreds\s+of|several|many|an?)"
+    rf"|{'|'.join(reversed(SMALL))}|(?:a\s+)?couple\s+of|a\s+few|a\s+dozen|dozens\s+of"
+    r"|(?:a|one)\s+hundred|hundreds\s+of|several|many|an?)"
+)
+#: words between a count and its unit that leave the length as it is ("two more weeks")
+_UNIT_ADJECTIVE = (
+    r"(?:(?:more|additional|extra|further|straight|consecutive|full|long|trading|business"
+    r"|working|school)\s+)?"
 )
 _DIGITS = r"(?<![\d.,])(?:\d{1,3}(?:,\d{3}){1,3}|\d{1,6}(?:\.\d{1,3})?)(?![\d,])"
 _NUM = rf"(?:{_DIGITS}|{_WORDNUM})"
@@ -129,7 +134,7 @@ _RULE_TABLE: list[tuple[str, int, Handler]] = [
      r"(?:or\s+so\s+)?(?P<dir>ago|earlier|from\s+now|hence)\b", _I, n.ago),
     (rf"\b(?:(?:the\s+)?(?:(?:past|last|next|first|final|previous|coming|latest|following)\s+)?)?"
      rf"(?:(?P<mod>{_MOD})\s+)?(?P<num>{_NUM})(?P<half>\s+1/2|\s+and\s+a\s+half)?[\s-]{{1,3}}"
-     rf"(?P<unit>{_UNIT})(?P<half2>\s+and\s+a\s+half)?"
+     rf"{_UNIT_ADJECTIVE}(?P<unit>{_UNIT})(?P<half2>\s+and\s+a\s+half)?"
      r"(?:(?P<old>[\s-]{1,3}old)\b)?(?![\w-])", _I, a.duration),
     (rf"\b(?:the\s+)?(?P<num>{_NUM})[\s-]{{1,3}}(?P<unit>{_UNIT})(?P<old>-old)\b", _I, a.duration),
     (r"\b(?:(?:the\s+)?(?:past|last|next|coming|recent)\s+|(?:a\s+)?few\s+|several\s+|many\s+)"
@@ -144,13 +149,14 @@ _RULE_TABLE: list[tuple[str, int, Handler]] = [
      rf"|(?P<thousand>two\s+thousand)(?:\s+(?:and\s+)?(?P<rest>{'|'.join(reversed(SMALL[1:]))}))?)\b",
      _I, n.spelled_year),
     (r"\bthe\s+weekend\b", _I, n.weekend),
+    (rf"\b(?:the\s+)?year(?:-|\s+|['’]s\s+)end\b(?:,?\s+(?P<year>{_YEAR}))?", _I, n.year_end),
     (r"\b(?:the\s+)?year-(?:earlier|ago)\b(?!\s+(?:quarter|period))", _I, n.year_earlier),
     (rf"\b(?P<ref>{_alt(REFS)})\b(?![-'’])", _I, n.ref_word),
     (rf"(?:\b(?P<wd2>{_WEEKDAY_WORD}|yesterday|today|tomorrow)\s+(?:at\s+)?)?"
      r"(?:(?<![\d:.])(?P<h>\d{1,2})(?::(?P<mi>[0-5]\d))?\s?(?P<ap>[ap]\.m\.|[ap]\.m\b|[ap]m\b)"
      rf"|(?<![\d:.,$])\b(?P<h2>1[0-2]|0?[1-9]|{_CLOCK_WORDS})(?:\s+o['’]clock)?"
      r"\s+(?:in\s+the\s+(?P<pod>morning|afternoon|evening)|at\s+night)\b"
-     r"|\b(?P<named>noon|midnight|midday)\b)(?:\s+(?:EST|EDT|CST|CDT|PST|PDT|GMT|UTC|ET|PT|CT)\b)?"
+     r"|\b(?<!high\s)(?P<named>noon|midnight|midday)\b)(?:\s+(?:EST|EDT|CST|CDT|PST|PDT|GMT|UTC|ET|PT|CT)\b)?"
      rf"(?:,?\s+(?:on\s+)?(?:(?P<wd>{_WEEKDAY_WORD}|yesterday|today|tomorrow)\b"
      rf"|(?-i:(?P<cmon>{_MONTH}))\.?\s?(?P<cday>(?:[12]\d|3[01]|0?[1-9]))(?!\d)))?", _I, n.clock),
     (rf"\b(?i:(?P<rel>last|next|this\s+past|this\s+coming|this|past|coming)\s+)?(?P<hol>{_HOLIDAY})"
@@ -180,7 +186,7 @@ _RULE_WORDS: dict[str, list[str]] = {
     "ago": ["ago", "earlier", "now", "hence"], "duration": _UNIT_WORDS,
     "vague_duration": _UNIT_WORDS,
     "aged": ["age", "aged"], "spelled_year": ["nineteen", "eighteen", "twenty", "thousand"],
-    "weekend": ["weekend"], "year_earlier": ["year"],
+    "weekend": ["weekend"], "year_earlier": ["year"], "year_end": ["year"],
     "ref_word": _REF_WORDS,
     "clock": ["noon", "midnight", "midday", "morning", "afternoon", "evening", "night"],
     "holiday": HOLIDAY_WORDS,
