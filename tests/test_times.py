@@ -332,6 +332,23 @@ def test_times_year_end_and_reporting_clauses() -> None:
     assert values("He fell ill at high noon.") == []
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("It will be a second betrayal.", []),
+        ("He said so on CBS's 60 Minutes.", []),
+        ("Wait a second or two.", [("a second", "DURATION", "PT1S")]),
+        ("The March accession will follow.", [("March", "DATE", "2020-03")]),
+        ("Marchers walked in the March on Washington.", []),
+        ("Profit rose in the last half of 1989.", [("the last half of 1989", "DATE", "1989-H2")]),
+    ],
+)
+def test_times_ordinals_titles_and_months_that_name_events(
+    text: str, expected: list[tuple[str, str, str]]
+) -> None:
+    assert values(text) == expected
+
+
 def test_times_sets_and_references() -> None:
     assert values("Orangemen march each July.") == [("each July", "SET", "XXXX-07")]
     assert values("Raises of 3.5% a year were offered.") == [("a year", "SET", "P1Y")]

@@ -28,6 +28,8 @@ def duration(match: re.Match[str], ctx: Context) -> Norm | None:
     number = "X" if count is None else (f"{count:g}" if count != int(count) else str(int(count)))
     if count is not None and count > 10_000:
         return None
+    if _not_a_length(match, ctx):
+        return None
     time_part = "T" if granularity in ("hour", "minute", "second") else ""
     mod = MODS.get(" ".join(_g(match, "mod").split()))
     age = bool(match.group("old"))
@@ -45,6 +47,22 @@ def duration(match: re.Match[str], ctx: Context) -> Norm | None:
 
 
 _YEARS_IN = {"DE": 10, "CE": 100}
+
+
+def _not_a_length(match: re.Match[str], ctx: Context) -> bool:
+    """ "A second term" is an ordinal; "60 Minutes" in running text is a title, not a length."""
+    unit = match.group("unit")
+    after = ctx.text[match.end() : match.end() + 12]
+    if (
+        unit.casefold() == "second"
+        and _g(match, "num") in ("a", "an")
+        and re.match(r"\s+(?!(?:or|and|ago|earlier|later|before|after|too)\b)[a-z]", after)
+    ):
+        return True
+    head = ctx.text[max(0, match.start() - 3) : match.start()]
+    return unit[0].isupper() and not unit.isupper() and not re.search(r"(?:^|[.!?\n]\s*)$", head)
+
+
 #: half of a unit, in the next smaller one
 _HALF_UNITS = {"year": "6M", "day": "T12H", "hour": "30M", "minute": "30S"}
 

@@ -114,12 +114,18 @@ def bare_month(match: re.Match[str], ctx: Context) -> Norm | None:
     word = match.group("mon")
     rel = _g(match, "rel")
     before = ctx.before(match.start())
+    after = ctx.text[match.end() : match.end() + 16]
     if (
         word in ("May", "March")
         and not rel
         and not match.group("edge")
         and not re.search(
             r"\b(?:in|of|since|until|till|through|by|from|to|during|before|after)\s+$", before
+        )
+        # "the March accession", "a May meeting": a month naming what happened in it
+        and not (
+            re.search(r"\b(?:the|a|this|that|its|their)\s+$", before)
+            and re.match(r"\s+(?!(?:on|of|to|in|for|from|against|and)\b)[a-z]+", after)
         )
     ):
         return None
@@ -251,6 +257,8 @@ def quarter_or_half(match: re.Match[str], ctx: Context) -> Norm | None:
     ordinal = _g(match, "ord")
     rel = _g(match, "rel")
     half = "half" in _g(match, "qunit")
+    if rel == "last" and match.group("year") and not ordinal:  # "the last half of 1989"
+        ordinal = "second" if half else "fourth"
     if not ordinal and not rel and not match.group(0).casefold().startswith("the"):
         return None
     if half and not ordinal:
