@@ -349,6 +349,23 @@ def test_times_ordinals_titles_and_months_that_name_events(
     assert values(text) == expected
 
 
+def test_times_parts_of_the_day() -> None:
+    anchor = Anchor(date(1989, 11, 2))
+    text = "Stocks fell Friday. Buyers came in the morning, after losses overnight."
+    assert values(text, anchor) == [
+        ("Friday", "DATE", "1989-10-27"),
+        ("the morning", "TIME", "1989-10-27TMO"),
+        ("overnight", "TIME", "1989-10-26TNI"),
+    ]
+    found = one("At mid-afternoon yesterday, shares rose.", anchor)
+    assert (found.text, found.value, found.mod) == (
+        "mid-afternoon yesterday",
+        "1989-11-01TAF",
+        "MID",
+    )
+    assert values("She took the morning-after pill.", anchor) == []
+
+
 def test_times_sets_and_references() -> None:
     assert values("Orangemen march each July.") == [("each July", "SET", "XXXX-07")]
     assert values("Raises of 3.5% a year were offered.") == [("a year", "SET", "P1Y")]

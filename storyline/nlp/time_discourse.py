@@ -17,8 +17,8 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from .time_context import Context
-from .time_lexicon import PARTS_OF_DAY
+from .time_context import Context, weekday_date
+from .time_lexicon import PARTS_OF_DAY, WEEKDAYS
 from .time_values import Anchor, Norm, shift, unit_value
 
 _PRECISION = {"year": 1, "month": 2, "week": 3, "day": 3}
@@ -42,6 +42,30 @@ def discourse_ref(match: re.Match[str], ctx: Context) -> Norm | None:
         return None  # "the next year" counts from the publication date: a relative unit
     value = "T" + part if part else ""
     return Norm(kind, value, granularity, mod, relative=True, refers=(granularity, steps))
+
+
+def part_of_day(match: re.Match[str], ctx: Context) -> Norm | None:
+    """ "Mid-afternoon", "in the morning", "overnight": a part of the day the story is on.
+
+    With a day named after it ("mid-afternoon yesterday", "late morning Friday")
+    that day; otherwise the last mentioned day ("overnight" is the night before it).
+    """
+    edge = (match.group("edge") or "").casefold().strip(" -")
+    mod = {"early": "START", "mid": "MID", "late": "END"}.get(edge)
+    word = (match.group("pod") or match.group("pod2") or "overnight").casefold()
+    part = PARTS_OF_DAY.get(word, "NI")
+    day_word = (match.group("wd") or "").casefold()
+    if not day_word:
+        steps = -1 if word == "overnight" else 0
+        return Norm("TIME", "T" + part, "day", mod, relative=True, refers=("day", steps))
+    anchor = ctx.anchor
+    if anchor is None:
+        return Norm("TIME", "XXXX-XX-XXT" + part, "part of day", mod, relative=True)
+    if day_word in WEEKDAYS:
+        day = weekday_date(ctx, match.start(), match.end(), WEEKDAYS.index(day_word), "")
+    else:
+        day = anchor.day + timedelta({"yesterday": -1, "tomorrow": 1}.get(day_word, 0))
+    return Norm("TIME", f"{day.isoformat()}T{part}", "part of day", mod, relative=True)
 
 
 def resolve_references(

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from . import time_amounts as a
 from . import time_normalisers as n
 from .time_context import Context
-from .time_discourse import discourse_ref
+from .time_discourse import discourse_ref, part_of_day
 from .time_holidays import HOLIDAY_NAMES, HOLIDAY_WORDS, holiday
 from .time_lexicon import (
     MODS,
@@ -123,6 +123,9 @@ _RULE_TABLE: list[tuple[str, int, Handler]] = [
      r"|evening|night|week|month|year)|the\s+day\s+(?P<dir>before|after)(?=\s*[.,;:!?)]))"
      r"\b(?![-'’])",
      _I, discourse_ref),
+    (r"\b(?:(?P<edge>early|late|mid-|mid\s)\s*(?P<pod>morning|afternoon|evening)"
+     r"|(?<=\bin\s)the\s+(?P<pod2>morning|afternoon|evening)|overnight)\b(?!-)"
+     rf"(?:\s+(?P<wd>yesterday|today|tomorrow|{_WEEKDAY_WORD}))?\b", _I, part_of_day),
     (rf"\b(?:(?P<pre>earlier|later)\s+(?:in\s+)?)?{_EDGE}(?P<rel>(?:the\s+)?(?:{_REL_WORDS})"
      r"|the(?=\s+(?:full\s+|fiscal\s+)?year\b(?!\s+(?:of|before|after|when|in|that|earlier|ago))))"
      r"\s+(?:full\s+)?(?:fiscal\s+)?(?P<unit>week|weekend|month|year|decade|century)\b(?!-)",
@@ -182,6 +185,7 @@ _RULE_WORDS: dict[str, list[str]] = {
     "weekday_name": [*WEEKDAYS, *(w + "s" for w in WEEKDAYS)],
     "deictic": ["today", "tonight", "yesterday", "tomorrow", *_PARTS],
     "relative_unit": _UNIT_WORDS, "discourse_ref": ["day", "week", "month", "year", *_PARTS],
+    "part_of_day": [*_PARTS, "overnight"],
     "every": [*_UNIT_WORDS, *_PARTS, *WEEKDAYS, *_MONTH_WORDS, *a.FREQUENCY_ADVERBS],
     "ago": ["ago", "earlier", "now", "hence"], "duration": _UNIT_WORDS,
     "vague_duration": _UNIT_WORDS,
