@@ -366,6 +366,21 @@ def test_times_parts_of_the_day() -> None:
     assert values("She took the morning-after pill.", anchor) == []
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The summit is on April 24 and 25.",
+         [("April 24", "DATE", "2019-04-24"), ("25", "DATE", "2019-04-25")]),
+        ("Talks ran Feb. 3-5, 1999.",
+         [("Feb. 3", "DATE", "1999-02-03"), ("5, 1999", "DATE", "1999-02-05")]),
+        ("The Knicks won 112-104 on May 4.", [("May 4", "DATE", "2019-05-04")]),
+        ("It fell on Feb. 28-30.", [("Feb. 28", "DATE", "2019-02-28")]),
+    ],
+)  # fmt: skip
+def test_times_the_second_day_of_a_pair(text: str, expected: list[tuple[str, str, str]]) -> None:
+    assert values(text) == expected
+
+
 def test_times_sets_and_references() -> None:
     assert values("Orangemen march each July.") == [("each July", "SET", "XXXX-07")]
     assert values("Raises of 3.5% a year were offered.") == [("a year", "SET", "P1Y")]

@@ -21,6 +21,7 @@ from .time_context import Context, pick_year, weekday_date
 from .time_lexicon import (
     EDGE_MODS,
     MODS,
+    MONTH_NAMES,
     ORDINALS,
     PARTS_OF_DAY,
     REFS,
@@ -66,7 +67,7 @@ def full_date(match: re.Match[str], ctx: Context) -> Norm | None:
 def _day_of_month(match: re.Match[str], ctx: Context) -> Norm | None:
     month = month_of(match.group("mon"))
     day = int(re.sub(r"\D", "", match.group("day")))
-    year_text = match.group("year")
+    year_text = match.group("year") or match.groupdict().get("pair_year")
     if year_text:
         year = int(year_text)
         if not valid_year(year, ctx.anchor) or day > days_in(year, month):
@@ -80,6 +81,32 @@ def _day_of_month(match: re.Match[str], ctx: Context) -> Norm | None:
     if month == 2 and day == 29 and not calendar.isleap(year_or_none):
         return BLOCK
     return Norm("DATE", f"{year_or_none:04d}-{month:02d}-{day:02d}", "day", relative=True)
+
+
+_FIRST_DAY = re.compile(
+    rf"\b(?P<mon>{MONTH_NAMES})\.?\s?(?P<day>[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
+    r"(?:\s(?:and|or|to|through)\s|[-–])$"
+)
+
+
+def second_day(match: re.Match[str], ctx: Context) -> Norm | None:
+    """The second day of "April 24 and 25" or "Feb. 3-5": the month and year of the first."""
+    head = _FIRST_DAY.search(ctx.text, max(0, match.start() - 24), match.start())
+    if head is None:
+        return None
+    month, first, day = month_of(head.group("mon")), int(head.group("day")), int(match["day"])
+    if day <= first or day > days_in(2000, month):
+        return None
+    year = (
+        int(match["year"])
+        if match["year"]
+        else pick_year(ctx, head.start(), head.end(), month, first)
+    )
+    if year is None:
+        return Norm("DATE", f"XXXX-{month:02d}-{day:02d}", "day", relative=True)
+    if day > days_in(year, month) or not valid_year(year, ctx.anchor):
+        return None
+    return Norm("DATE", f"{year:04d}-{month:02d}-{day:02d}", "day", relative=not match["year"])
 
 
 def numeric_date(match: re.Match[str], ctx: Context) -> Norm | None:

@@ -87,9 +87,13 @@ _CLOCK_WORDS = "|".join(reversed(SMALL[1:13]))
 # fmt: off
 _RULE_TABLE: list[tuple[str, int, Handler]] = [
     (rf"\b{_WEEK_OF}(?:(?P<wd>{_WEEKDAY}),?\s+)?(?P<mon>{_MONTH})\.?\s?(?P<day>{_DAY})"
-     rf"(?:,?\s+(?P<year>{_YEAR}))?", 0, n.full_date),
+     rf"(?:,?\s+(?P<year>{_YEAR})|(?=(?:\s(?:and|or|to|through)\s|[-–])\d\d?(?:st|nd|rd|th)?,?\s+"
+     rf"(?P<pair_year>{_YEAR})))?", 0, n.full_date),
     (rf"\b{_WEEK_OF}(?:(?P<wd>{_WEEKDAY}),?\s+)?(?:the\s+)?(?P<day>{_DAY})\s+(?:of\s+)?(?P<mon>{_MONTH})"
      rf"(?:,?\s+(?P<year>{_YEAR}))?", 0, n.full_date),
+    (r"(?:(?<=\w\sand\s)|(?<=\w\sor\s)|(?<=\w\sto\s)|(?<=\w\sthrough\s)|(?<=\w-)|(?<=\w–))"
+     r"(?P<day>[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?(?![\d/:.,]\d|[\w-])"
+     rf"(?:,?\s+(?P<year>{_YEAR}))?", 0, n.second_day),
     (r"(?<![\d/.-])(?:(?P<iy>[12]\d{3})-(?P<im>\d\d)-(?P<id>\d\d)"
      r"|(?P<um>\d{1,2})/(?P<ud>\d{1,2})/(?P<uy>\d{4}|\d\d))(?![\d/])", 0, n.numeric_date),
     (rf"(?i:{_EDGE})(?P<mon>{_MONTH})(?:\s+of)?,?\s+"
@@ -196,7 +200,9 @@ _RULE_WORDS: dict[str, list[str]] = {
     "holiday": HOLIDAY_WORDS,
 }  # fmt: skip
 _RULE_DIGITS: dict[str, str] = {
-    "numeric_date": r"\d[/-]\d", "bare_year": r"(?<![\d,.])[12]\d{3}(?!\d|,\d)",
+    "numeric_date": r"\d[/-]\d",
+    "second_day": r"(?:\d|st|nd|rd|th)(?:\s(?:and|or|to|through)\s|[-–])\d",
+    "bare_year": r"(?<![\d,.])[12]\d{3}(?!\d|,\d)",
     "decade": r"\d{3}0'?s\b|'\d0s\b", "clock": r"\d(?::\d\d)?\s?[ap]\.?m\b",
 }  # fmt: skip
 _WORD_RULES: dict[str, tuple[int, ...]] = {}
