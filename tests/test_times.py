@@ -381,6 +381,16 @@ def test_times_the_second_day_of_a_pair(text: str, expected: list[tuple[str, str
     assert values(text) == expected
 
 
+def test_times_clock_time_without_a_day_is_on_the_day_the_story_is_on() -> None:
+    text = "The bomb went off Friday. At 10:35 a.m., the building fell."
+    assert values(text, Anchor(date(1998, 8, 8))) == [
+        ("Friday", "DATE", "1998-08-07"),
+        ("10:35 a.m.", "TIME", "1998-08-07T10:35"),
+    ]
+    assert values("Polls close at 8 p.m.") == [("8 p.m.", "TIME", "2019-07-16T20:00")]
+    assert values("Polls close at 8 p.m.", None) == [("8 p.m.", "TIME", "XXXX-XX-XXT20:00")]
+
+
 def test_times_sets_and_references() -> None:
     assert values("Orangemen march each July.") == [("each July", "SET", "XXXX-07")]
     assert values("Raises of 3.5% a year were offered.") == [("a year", "SET", "P1Y")]

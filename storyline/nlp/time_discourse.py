@@ -21,7 +21,8 @@ from .time_context import Context, weekday_date
 from .time_lexicon import PARTS_OF_DAY, WEEKDAYS
 from .time_values import Anchor, Norm, shift, unit_value
 
-_PRECISION = {"year": 1, "month": 2, "week": 3, "day": 3}
+#: how precise the mentioned date must be (1 year, 2 month, 3 day) to count from it
+_PRECISION = {"century": 1, "decade": 1, "year": 1, "month": 2, "week": 3, "weekend": 3, "day": 3}
 _KNOWN = re.compile(r"(\d{4})(?:-(\d\d)(?:-(\d\d))?)?")
 
 
@@ -100,9 +101,8 @@ def _known(norm: Norm) -> tuple[date, int] | None:
 
 def _resolve(norm: Norm, mentioned: list[tuple[date, int]], anchor: Anchor | None) -> Norm:
     assert norm.refers is not None
-    _, steps = norm.refers
-    part = norm.value  # "TMO" for "that morning", empty otherwise
-    granularity = norm.granularity
+    granularity, steps = norm.refers
+    part = norm.value  # "TMO" for "that morning", "T10:35" for "at 10:35 a.m.", else empty
     needed = _PRECISION[granularity]
     base = next((day for day, precision in reversed(mentioned) if precision >= needed), None)
     based_on = base.isoformat() if base is not None else None
@@ -112,7 +112,7 @@ def _resolve(norm: Norm, mentioned: list[tuple[date, int]], anchor: Anchor | Non
         value = {"year": "XXXX", "month": "XXXX-XX", "week": "XXXX-WXX"}.get(
             granularity, "XXXX-XX-XX"
         )
-        return Norm(norm.type, value + part, granularity, norm.mod, True)
+        return Norm(norm.type, value + part, norm.granularity, norm.mod, True)
     moved = shift(base, granularity, steps) if granularity != "day" else base + timedelta(steps)
     value = unit_value(moved, granularity) + part
-    return Norm(norm.type, value, granularity, norm.mod, True, based_on=based_on)
+    return Norm(norm.type, value, norm.granularity, norm.mod, True, based_on=based_on)

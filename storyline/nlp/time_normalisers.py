@@ -456,11 +456,14 @@ def clock(match: re.Match[str], ctx: Context) -> Norm | None:
         meridiem = _g(match, "ap").replace(".", "")
         hour = (hour % 12) + (12 if meridiem.startswith("p") else 0)
     time = f"T{hour:02d}" + (f":{minute:02d}" if minute >= 0 else "")
+    wd = _g(match, "wd") or _g(match, "wd2")
+    if not wd and not match.groupdict().get("cmon"):
+        # "at 10:35 a.m." with no day: the day the story is on, the last one it named
+        return Norm("TIME", time, "minute", relative=True, refers=("day", 0))
     anchor = ctx.anchor
     if anchor is None:
         return Norm("TIME", f"XXXX-XX-XX{time}", "minute", relative=True)
     day = anchor.day
-    wd = _g(match, "wd") or _g(match, "wd2")
     if match.groupdict().get("cmon"):
         month, mday = month_of(match.group("cmon")), int(match.group("cday"))
         year = pick_year(ctx, match.start(), match.end(), month, mday) or day.year
