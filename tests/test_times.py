@@ -341,6 +341,9 @@ def test_times_year_end_and_reporting_clauses() -> None:
         ("The March accession will follow.", [("March", "DATE", "2020-03")]),
         ("Marchers walked in the March on Washington.", []),
         ("Profit rose in the last half of 1989.", [("the last half of 1989", "DATE", "1989-H2")]),
+        ("Iraq imports about three-quarters of its food.", []),
+        ("It fell after several quarters of losses.", [("several quarters", "DURATION", "PXQ")]),
+        ("He joined the Spring of Life rallies.", []),
     ],
 )
 def test_times_ordinals_titles_and_months_that_name_events(

@@ -49,8 +49,16 @@ def duration(match: re.Match[str], ctx: Context) -> Norm | None:
 _YEARS_IN = {"DE": 10, "CE": 100}
 
 
+#: "quarter of" + a determiner is a share of something, unless of an hour or a century
+_FRACTION = re.compile(
+    r"\s+of\s+(?:the|its|their|his|her|our|all|this|that|these|those|a|an)\b"
+    r"(?!\s+(?:hour|century|year|mile)\b)"
+)
+
+
 def _not_a_length(match: re.Match[str], ctx: Context) -> bool:
-    """ "A second term" is an ordinal; "60 Minutes" in running text is a title, not a length."""
+    """ "A second term" is an ordinal, "a quarter of the market" a share, and "60 Minutes"
+    in running text a title: none of them a length."""
     unit = match.group("unit")
     after = ctx.text[match.end() : match.end() + 12]
     if (
@@ -59,6 +67,8 @@ def _not_a_length(match: re.Match[str], ctx: Context) -> bool:
         and re.match(r"\s+(?!(?:or|and|ago|earlier|later|before|after|too)\b)[a-z]", after)
     ):
         return True
+    if unit.casefold().startswith("quarter") and _FRACTION.match(after):
+        return True  # "three-quarters of its food", "a quarter of the market"
     head = ctx.text[max(0, match.start() - 3) : match.start()]
     return unit[0].isupper() and not unit.isupper() and not re.search(r"(?:^|[.!?\n]\s*)$", head)
 

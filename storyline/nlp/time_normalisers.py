@@ -259,6 +259,9 @@ def named_season(match: re.Match[str], ctx: Context) -> Norm | None:
         return Norm("DATE", f"{match.group('year')}-{season}", "season", _edge(match))
     if _g(match, "season") == "fall" and not rel and not match.group("the"):
         return None
+    head = ctx.text[max(0, match.start("season") - 6) : match.start("season")]
+    if match.group("season")[0].isupper() and not rel and not re.search(r"(?:^|[.!?\n]\s*)$", head):
+        return None  # "the Prague Spring", "Spring of Life" rallies: seasons are lower-case
     anchor = ctx.anchor
     if anchor is None:
         return Norm("DATE", f"XXXX-{season}", "season", _edge(match), relative=True)
