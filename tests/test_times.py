@@ -394,6 +394,19 @@ def test_times_clock_time_without_a_day_is_on_the_day_the_story_is_on() -> None:
     assert values("Polls close at 8 p.m.", None) == [("8 p.m.", "TIME", "XXXX-XX-XXT20:00")]
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("This is VOA Today.", []),
+        ('Baker said on ABC\'s "This Week With David Brinkley" that it was over.', []),
+        ("Today, he said no.", [("Today", "DATE", "2019-07-16")]),
+        ('He said, "Today we vote."', [("Today", "DATE", "2019-07-16")]),
+    ],
+)
+def test_times_time_words_inside_titles(text: str, expected: list[tuple[str, str, str]]) -> None:
+    assert values(text) == expected
+
+
 def test_times_sets_and_references() -> None:
     assert values("Orangemen march each July.") == [("each July", "SET", "XXXX-07")]
     assert values("Raises of 3.5% a year were offered.") == [("a year", "SET", "P1Y")]

@@ -340,7 +340,23 @@ def weekday_name(match: re.Match[str], ctx: Context) -> Norm | None:
     return Norm("DATE", day.isoformat(), "day", relative=True)
 
 
+def _in_a_title(ctx: Context, start: int, word: str) -> bool:
+    """A capitalised time word inside a name ("VOA Today", ABC's "This Week"), not a time.
+
+    It is one when it follows another capitalised word or an opening quote, other
+    than at the start of a sentence.
+    """
+    if not word[:1].isupper():
+        return False
+    head = ctx.text[max(0, start - 24) : start]
+    if re.search(r"(?:(?:^|[.!?:\n][\"'”’)]*\s*)[\"“‘`']*|,\s*[\"“‘`]+)\s*$", head):
+        return False  # the start of a sentence or of a quoted one
+    return bool(re.search(r"(?:\b[A-Z][\w'’.-]*\s+|[\"“‘`]\s*)$", head))
+
+
 def deictic(match: re.Match[str], ctx: Context) -> Norm | None:
+    if _in_a_title(ctx, match.start("word"), match.group("word")):
+        return None
     word = " ".join(_g(match, "word").split())
     part = PARTS_OF_DAY.get(_g(match, "pod"))
     offsets = {"today": 0, "tonight": 0, "this": 0, "yesterday": -1, "last": -1, "tomorrow": 1}
@@ -363,6 +379,8 @@ def relative_unit(match: re.Match[str], ctx: Context) -> Norm | None:
     rel = " ".join(_g(match, "rel").split()).removeprefix("the ")
     unit = _g(match, "unit")
     granularity = UNITS[unit.rstrip("s")][1]
+    if match.group("unit")[0].isupper() and _in_a_title(ctx, match.start(), match.group(0)):
+        return None
     if rel == "the" and re.match(r"\s+(?:ended|ending)\b", ctx.text[match.end() : match.end() + 9]):
         return Norm("DURATION", "P1Y", "year")  # "the year ended March 31": a fiscal period
     mod = _edge(match) or {"earlier": "START", "later": "END"}.get(_g(match, "pre"))
