@@ -97,7 +97,7 @@ class Config:
     #: feeds and pages fetched at the same time while watching
     watch_workers: int = 8
     #: a feed item whose own content has fewer words is a summary: the page is fetched
-    feed_full_text_words: int = 150
+    feed_full_text_words: int = 100
 
     @classmethod
     def load(
