@@ -23,7 +23,7 @@ from .cluster import Clusterer, ClusterState
 from .config import Config
 from .dedup import Deduplicator, Span
 from .errors import ExtractionError, InputError, NotFoundError, QueryError
-from .extract import Extracted, extract, prepare
+from .extract import Extracted, canonical_url, extract, prepare
 from .model import Article, Assignment, Republication, Story, format_datetime
 from .pipeline import Pipeline, Stage, default_stages
 from .sources import InputReader
@@ -358,17 +358,27 @@ class Engine:
         allow_private: bool = False,
         on_error: Callable[[InputError], None] | None = None,
     ) -> IngestReport:
-        """Fetch web pages (politely, see ``net/``), extract and ingest them."""
+        """Fetch web pages (politely, see ``net/``), extract and ingest them.
+
+        A URL already in the store is not fetched again.
+        """
         from .net import Fetcher, fetch_article
 
+        wanted = list(dict.fromkeys(urls))
+        known = self.store.known_identities(f"url:{canonical_url(url)}" for url in wanted)
+        items: list[Extracted | InputError] = []
         with Fetcher(self.config, allow_private=allow_private) as fetcher:
-            items: list[Extracted | InputError] = []
-            for url in urls:
+            for url in wanted:
+                if f"url:{canonical_url(url)}" in known:
+                    continue
                 try:
                     items.append(fetch_article(fetcher, url, self.config.min_words))
                 except InputError as error:
                     items.append(error)
-        return self.ingest_extracted(items, on_error=on_error)
+        report = self.ingest_extracted(items, on_error=on_error)
+        report.read += len(wanted) - len(items)
+        report.known += len(wanted) - len(items)
+        return report
 
     @property
     def clusterer(self) -> Clusterer:

@@ -325,3 +325,4 @@ def test_ingest_url_fetches_extracts_and_ingests(cli: Cli, server: LoopbackServe
     assert article.url == server.url("/articles/bridge") and "Harbour Bridge" in article.text
     again = cli("ingest", "--allow-private", server.url("/articles/bridge"))
     assert again.exit_code == 0 and "already known 1" in again.output
+    assert len(server.hits("/articles/bridge")) == 1  # a known URL is not fetched again
