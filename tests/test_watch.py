@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -326,3 +327,21 @@ def test_ingest_url_fetches_extracts_and_ingests(cli: Cli, server: LoopbackServe
     again = cli("ingest", "--allow-private", server.url("/articles/bridge"))
     assert again.exit_code == 0 and "already known 1" in again.output
     assert len(server.hits("/articles/bridge")) == 1  # a known URL is not fetched again
+
+
+def test_watch_polls_a_feed_that_keeps_failing_less_often(
+    server: LoopbackServer, fast_engine: Engine
+) -> None:
+    server.routes["/down"] = Reply(500)
+    spec = FeedSpec(server.url("/down"))
+    patient = watcher(fast_engine, [spec])
+    patient.every = 3600.0
+    assert [patient.poll().feeds[0].status for _ in range(2)] == ["failed", "failed"]
+    rested = patient.poll().feeds[0]
+    assert rested.status == "resting" and "500" in str(rested.error)
+    assert len(server.hits("/down")) == 4  # two polls, one retry each; none while resting
+    server.routes["/down"] = Reply(body=rss(server, ["rates"], full=True))
+    patient.every = 0.001  # its rest is over in a few milliseconds
+    time.sleep(0.05)
+    assert patient.poll().feeds[0].status == "changed"
+    assert fast_engine.store.feed_state(spec.url).failures == 0

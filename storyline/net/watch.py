@@ -12,7 +12,9 @@ validators, the time of the poll and its error. A watch killed mid-poll
 therefore starts again from the last committed feed, and an item taken twice
 anyway (killed between two batches of one feed) is still one article, since its
 URL is known. A feed that is down, slow or malformed costs only itself: its
-error is recorded and the poll goes on. An item whose page fails for a reason
+error is recorded and the poll goes on; after two failures in a row it is polled
+less often (twice the interval, then four times..., a day at most) until it answers
+again. An item whose page fails for a reason
 that may pass (a 5xx, a timeout) is left unseen, and the feed's validators are
 not advanced, so the next poll tries it again.
 """
@@ -29,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import ExtractionError, FetchError, InputError
 from ..extract import Extracted, extract
-from ..model import format_datetime
+from ..model import format_datetime, parse_datetime
 from ..sources import RawDocument
 from ..store import FeedState
 from .client import Fetcher
@@ -42,6 +44,8 @@ if TYPE_CHECKING:
 __all__ = ["FeedPoll", "PollReport", "Watcher", "parse_interval"]
 
 _UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+#: the longest a failing feed waits between two polls
+MAX_REST_SECONDS = 86400.0
 
 
 def parse_interval(text: str) -> float:
@@ -63,7 +67,7 @@ class FeedPoll:
     """What one poll of one feed did."""
 
     feed: str
-    #: "changed", "not modified" or "failed"
+    #: "changed", "not modified", "failed" or "resting" (failing, polled less often)
     status: str
     #: items not taken before
     new_items: int = 0
@@ -82,9 +86,12 @@ class PollReport:
     def summary(self) -> str:
         count = {s: sum(1 for f in self.feeds if f.status == s) for s in ("changed", "failed")}
         unchanged = sum(1 for f in self.feeds if f.status == "not modified")
+        resting = sum(1 for f in self.feeds if f.status == "resting")
+        rest = f", {resting} resting after failures" if resting else ""
         return (
             f"polled {len(self.feeds)} feeds ({count['changed']} changed, {unchanged} not "
-            f"modified, {count['failed']} failed): {sum(f.new_items for f in self.feeds)} new "
+            f"modified, {count['failed']} failed{rest}): "
+            f"{sum(f.new_items for f in self.feeds)} new "
             f"items, {sum(f.new_articles for f in self.feeds)} new articles, "
             f"{sum(f.known for f in self.feeds)} already known, "
             f"{sum(f.failed for f in self.feeds)} failed"
@@ -117,28 +124,50 @@ class Watcher:
         feeds: Sequence[FeedSpec],
         *,
         on_error: Callable[[InputError], None] | None = None,
+        every: float | None = None,
     ) -> None:
         self.engine = engine
         self.fetcher = fetcher
         self.feeds = list(dict.fromkeys(feeds))
         self.on_error = on_error
         self.config = engine.config
+        self.every = self.config.watch_every if every is None else every
 
     def poll(self) -> PollReport:
         """Poll every feed once and ingest what is new."""
         store = self.engine.store
         report = PollReport()
-        workers = max(1, min(self.config.watch_workers, len(self.feeds)))
+        states = {spec.url: store.feed_state(spec.url) for spec in self.feeds}
+        due = [spec for spec in self.feeds if not self._resting(states[spec.url])]
+        workers = max(1, min(self.config.watch_workers, len(due)))
         with ThreadPoolExecutor(workers, thread_name_prefix="watch") as pool:
-            futures = [
-                pool.submit(
-                    self._harvest, spec, store.feed_state(spec.url), store.seen_feed_items(spec.url)
+            futures = {
+                spec.url: pool.submit(
+                    self._harvest, spec, states[spec.url], store.seen_feed_items(spec.url)
                 )
-                for spec in self.feeds
-            ]
-            for future in futures:
-                report.feeds.append(self._commit(future.result()))
+                for spec in due
+            }
+            for spec in self.feeds:
+                if spec.url in futures:
+                    report.feeds.append(self._commit(futures[spec.url].result()))
+                else:
+                    state = states[spec.url]
+                    report.feeds.append(FeedPoll(spec.url, "resting", error=state.last_error))
         return report
+
+    def _resting(self, state: FeedState) -> bool:
+        """A feed that failed n polls in a row (n >= 2) waits every x 2^(n-1), a day at most.
+
+        Half an interval of slack keeps a feed from missing its turn by a few seconds.
+        """
+        if state.failures < 2 or state.last_poll is None:
+            return False
+        wait = min(self.every * 2.0 ** (state.failures - 1), MAX_REST_SECONDS)
+        last = parse_datetime(state.last_poll)
+        if last is None:
+            return False
+        elapsed = (datetime.now(UTC) - last).total_seconds()
+        return elapsed < wait - self.every / 2
 
     def run(
         self,
@@ -149,7 +178,7 @@ class Watcher:
         on_poll: Callable[[PollReport], None] | None = None,
     ) -> None:
         """Poll every ``every`` seconds (from one poll's start to the next) until stopped."""
-        interval = self.config.watch_every if every is None else every
+        interval = self.every = self.every if every is None else every
         stop = stop or threading.Event()
         done = 0
         while not stop.is_set():
