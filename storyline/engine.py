@@ -247,6 +247,7 @@ class Engine:
         batch: list[Extracted],
         report: IngestReport,
         failed: Callable[[InputError], None],
+        inside: Callable[[], None] | None = None,
     ) -> None:
         known = self.store.known_identities(item.identity for item in batch)
         fresh: list[Extracted] = []
@@ -281,6 +282,8 @@ class Engine:
                     self.store.insert_article(article, item.identity, item.text_hash)
                 self.store.save_cluster_changes(clusterer.state)
                 self.store.log_assignments(deduplicator.drain())
+                if inside is not None:
+                    inside()
         except BaseException:
             # their memory is ahead of the rolled-back store
             self._clusterer = self._deduplicator = None
@@ -316,15 +319,19 @@ class Engine:
                 on_error(error)
 
         def write(batch: list[Extracted]) -> None:
-            try:
+            recorded = False
+
+            def record() -> None:
+                nonlocal recorded
+                recorded = True
+                if after_batch is not None:
+                    after_batch()
+
+            # the language stages run before the batch's transaction, which is kept short
+            self._write_batch(batch, report, failed, inside=record)
+            if not recorded and after_batch is not None:  # nothing new in this batch
                 with self.store.atomic():
-                    if batch:
-                        self._write_batch(batch, report, failed)
-                    if after_batch is not None:
-                        after_batch()
-            except BaseException:
-                self._clusterer = self._deduplicator = None
-                raise
+                    after_batch()
 
         batch: list[Extracted] = []
         for item in items:

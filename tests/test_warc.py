@@ -149,12 +149,12 @@ def test_warc_interrupted_ingest_resumes_without_duplicates_or_extracting_again(
     real_write = engine._write_batch
     calls = 0
 
-    def interrupted(*args: Any) -> None:
+    def interrupted(*args: Any, **kwargs: Any) -> None:
         nonlocal calls
         calls += 1
         if calls == 3:
             raise KeyboardInterrupt
-        real_write(*args)
+        real_write(*args, **kwargs)
 
     monkeypatch.setattr(engine, "_write_batch", interrupted)
     with pytest.raises(KeyboardInterrupt):
