@@ -51,7 +51,7 @@ test: lint typecheck
 # Benchmarks print ours and the named baseline side by side; see docs/benchmarks.md.
 BENCH_STAMP := $(VENV)/.installed-bench
 BENCHES := bench-dedup bench-cluster bench-cluster-speed bench-quotes bench-ner bench-nlp-speed \
-	bench-times bench-contradictions
+	bench-times bench-contradictions bench-warc bench-watch
 .PHONY: $(BENCHES)
 
 bench: $(BENCHES)
@@ -76,6 +76,10 @@ bench-times: $(BENCH_STAMP)
 	$(BIN)/python bench/tempeval_bench.py
 bench-contradictions: $(BENCH_STAMP)
 	$(BIN)/python bench/contradictions_bench.py
+bench-warc: $(BENCH_STAMP)
+	$(BIN)/python bench/warc_bench.py --articles 300
+bench-watch: $(BENCH_STAMP)
+	$(BIN)/python bench/watch_bench.py --feeds 50 --servers 5 --kills 3
 
 # Re-pin every dependency from a fresh environment (run after changing pyproject.toml).
 lock:

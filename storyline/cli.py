@@ -11,6 +11,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from functools import wraps
 from typing import Any, TextIO, TypeVar
 
@@ -22,9 +23,12 @@ from rich.table import Table
 
 from . import render
 from .config import Config
-from .engine import Engine
+from .engine import Engine, IngestReport
 from .errors import ConfigError, InputError, NotFoundError, StoreError
 from .model import Story, format_datetime
+from .net import FeedSpec, Fetcher, PollReport, Watcher, load_feeds
+from .net.watch import parse_interval
+from .warc import is_warc
 
 F = TypeVar("F", bound=Callable[..., Any])
 EXIT_INPUT, EXIT_STORE, EXIT_NOT_FOUND = 1, 3, 4
@@ -79,10 +83,17 @@ def main(ctx: click.Context, db: str | None, config_path: str | None) -> None:
 @main.command()
 @click.argument("inputs", nargs=-1, required=True, metavar="PATH...")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option(
+    "--allow-private",
+    is_flag=True,
+    help="Let URLs reach private, loopback and link-local addresses (refused by default).",
+)
 @click.pass_context
 @handles_errors
-def ingest(ctx: click.Context, inputs: tuple[str, ...], as_json: bool) -> None:
-    """Ingest text, HTML and JSON Lines files, directories, .gz variants, or - for stdin.
+def ingest(ctx: click.Context, inputs: tuple[str, ...], as_json: bool, allow_private: bool) -> None:
+    """Ingest text, HTML and JSON Lines files, directories, .gz variants, - for stdin,
+    WARC files (.warc, .warc.gz; resumed where an interrupted run stopped) and
+    http(s) URLs (fetched politely: robots.txt, rate limits, retries).
 
     Bad inputs are reported with their file and line and skipped; the exit status is 1
     when any input failed.
@@ -92,12 +103,26 @@ def ingest(ctx: click.Context, inputs: tuple[str, ...], as_json: bool) -> None:
     def on_error(error: InputError) -> None:
         err.print(f"[red]error:[/red] {error}", highlight=False, markup=True, soft_wrap=True)
 
+    urls = [item for item in inputs if item.lower().startswith(("http://", "https://"))]
+    warcs = [item for item in inputs if item not in urls and is_warc(item)]
+    files = [item for item in inputs if item not in urls and item not in warcs]
+    show_progress = err.is_terminal and not as_json
+    report = IngestReport()
     with open_engine(ctx) as engine:
-        if err.is_terminal and not as_json:
+        if files and show_progress:
             with _progress_bar(err) as update:
-                report = engine.ingest(inputs, on_error=on_error, progress=update)
-        else:
-            report = engine.ingest(inputs, on_error=on_error)
+                report.add(engine.ingest(files, on_error=on_error, progress=update))
+        elif files:
+            report.add(engine.ingest(files, on_error=on_error))
+        for warc in warcs:
+            if show_progress:
+                with _progress_bar(err) as update:
+                    report.add(engine.ingest_warc(warc, on_error=on_error, progress=update))
+            else:
+                report.add(engine.ingest_warc(warc, on_error=on_error))
+        if urls:
+            _warn_without_contact(engine.config, err)
+            report.add(engine.ingest_urls(urls, allow_private=allow_private, on_error=on_error))
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=2))
     else:
@@ -201,6 +226,81 @@ def why(ctx: click.Context, article_id: str, as_json: bool) -> None:
         click.echo(f"{assignment.kind} {assignment.target}: {assignment.reason}")
         if features:
             click.echo(f"  features of the best candidate: {features}")
+
+
+@main.command()
+@click.argument("feed_urls", nargs=-1, metavar="FEED_URL...")
+@click.option(
+    "--feeds",
+    "feeds_file",
+    type=click.Path(dir_okay=False),
+    help="TOML file of [[feed]] tables, each with a url and an optional outlet.",
+)
+@click.option(
+    "--every",
+    metavar="INTERVAL",
+    help="Time between polls: 90s, 10m, 1h (default: the watch_every setting, 10m).",
+)
+@click.option("--once", is_flag=True, help="Poll every feed once, then exit.")
+@click.option(
+    "--allow-private",
+    is_flag=True,
+    help="Let feeds and pages be on private, loopback and link-local addresses.",
+)
+@click.pass_context
+@handles_errors
+def watch(
+    ctx: click.Context,
+    feed_urls: tuple[str, ...],
+    feeds_file: str | None,
+    every: str | None,
+    once: bool,
+    allow_private: bool,
+) -> None:
+    """Poll RSS, Atom and JSON feeds and ingest each new item once, until Ctrl-C.
+
+    A feed that carries only a summary has its article page fetched. Feeds that are
+    down or malformed are reported and polled again next time; what was taken is
+    kept in the store, so a restarted watch goes on where it stopped.
+    """
+    feeds = [FeedSpec(url) for url in feed_urls] + (load_feeds(feeds_file) if feeds_file else [])
+    if not feeds:
+        raise click.UsageError("give at least one FEED_URL or --feeds FILE")
+    try:
+        interval = parse_interval(every) if every else None
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--every") from None
+    err = Console(stderr=True)
+
+    def on_error(error: InputError) -> None:
+        err.print(f"[red]error:[/red] {error}", highlight=False, markup=True, soft_wrap=True)
+
+    failed = False
+
+    def on_poll(report: PollReport) -> None:
+        nonlocal failed
+        failed = failed or any(feed.error or feed.failed for feed in report.feeds)
+        click.echo(f"{format_datetime(datetime.now(UTC))} {report.summary()}")
+
+    with open_engine(ctx) as engine:
+        _warn_without_contact(engine.config, err)
+        with Fetcher(engine.config, allow_private=allow_private) as fetcher:
+            watcher = Watcher(engine, fetcher, feeds, on_error=on_error)
+            try:
+                watcher.run(interval, rounds=1 if once else None, on_poll=on_poll)
+            except KeyboardInterrupt:
+                click.echo("stopped; the next watch goes on from here", err=True)
+    if once and failed:
+        sys.exit(EXIT_INPUT)
+
+
+def _warn_without_contact(config: Config, console: Console) -> None:
+    if not config.contact_url:
+        console.print(
+            "note: set contact_url in storyline.toml so that site owners can reach you; "
+            "it is sent in the User-Agent",
+            highlight=False,
+        )
 
 
 @main.command()

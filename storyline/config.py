@@ -71,6 +71,33 @@ class Config:
     dedup_boilerplate_max_words: int = 30
     #: events (and storylines) kept in memory for matching; older ones stay in the store
     active_clusters: int = 20_000
+    # -- live ingestion: web pages, feeds (storyline/net/) --
+    #: where site owners can reach whoever runs storyline; sent in the User-Agent
+    contact_url: str = ""
+    #: seconds to connect, or to wait for the next bytes, before a request is given up
+    fetch_timeout: float = 20.0
+    #: a response body larger than this once decompressed is refused (bytes)
+    fetch_max_bytes: int = 10_000_000
+    #: further attempts after a 429, a 5xx, a timeout or a dropped connection
+    fetch_retries: int = 3
+    #: seconds before the first retry, doubled for each further one
+    fetch_backoff: float = 1.0
+    #: the longest Retry-After honoured (seconds); a server asking for more is given up on
+    fetch_max_wait: float = 300.0
+    #: seconds between the starts of two requests to one host (robots.txt may ask for more)
+    host_interval: float = 1.0
+    #: requests in flight to one host at most
+    host_concurrency: int = 2
+    #: redirects followed per request, each hop checked like the first URL
+    max_redirects: int = 5
+    #: seconds a host's robots.txt is kept before it is fetched again
+    robots_ttl: float = 3600.0
+    #: seconds between two polls of the feeds by ``storyline watch``
+    watch_every: float = 600.0
+    #: feeds and pages fetched at the same time while watching
+    watch_workers: int = 8
+    #: a feed item whose own content has fewer words is a summary: the page is fetched
+    feed_full_text_words: int = 100
 
     @classmethod
     def load(

@@ -23,7 +23,7 @@ from .cluster import Clusterer, ClusterState
 from .config import Config
 from .dedup import Deduplicator, Span
 from .errors import ExtractionError, InputError, NotFoundError, QueryError
-from .extract import Extracted, extract, prepare
+from .extract import Extracted, canonical_url, extract, prepare
 from .model import Article, Assignment, Republication, Story, format_datetime
 from .pipeline import Pipeline, Stage, default_stages
 from .sources import InputReader
@@ -59,17 +59,36 @@ class IngestReport:
     storylines: set[str] = field(default_factory=set)
     #: new articles linked as copies of an earlier one
     copies: int = 0
+    #: inputs passed over without being errors (WARC records that are not articles...), by reason
+    skipped: dict[str, int] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
         return self.failed == 0
 
     def summary(self) -> str:
-        return (
+        text = (
             f"read {self.read}, new {self.new}, already known {self.known}, "
             f"failed {self.failed}; events touched {len(self.events)}, "
             f"storylines touched {len(self.storylines)}"
         )
+        if self.skipped:
+            reasons = ", ".join(f"{count} {why}" for why, count in sorted(self.skipped.items()))
+            text += f"; skipped {sum(self.skipped.values())} ({reasons})"
+        return text
+
+    def add(self, other: IngestReport) -> None:
+        """Count another report's work into this one."""
+        self.read += other.read
+        self.new += other.new
+        self.known += other.known
+        self.failed += other.failed
+        self.errors.extend(other.errors)
+        self.events.update(other.events)
+        self.storylines.update(other.storylines)
+        self.copies += other.copies
+        for reason, count in other.skipped.items():
+            self.skipped[reason] = self.skipped.get(reason, 0) + count
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -81,6 +100,7 @@ class IngestReport:
             "events": sorted(self.events),
             "storylines": sorted(self.storylines),
             "copies": self.copies,
+            "skipped": dict(self.skipped),
         }
 
 
@@ -227,6 +247,7 @@ class Engine:
         batch: list[Extracted],
         report: IngestReport,
         failed: Callable[[InputError], None],
+        inside: Callable[[], None] | None = None,
     ) -> None:
         known = self.store.known_identities(item.identity for item in batch)
         fresh: list[Extracted] = []
@@ -261,6 +282,8 @@ class Engine:
                     self.store.insert_article(article, item.identity, item.text_hash)
                 self.store.save_cluster_changes(clusterer.state)
                 self.store.log_assignments(deduplicator.drain())
+                if inside is not None:
+                    inside()
         except BaseException:
             # their memory is ahead of the rolled-back store
             self._clusterer = self._deduplicator = None
@@ -271,6 +294,98 @@ class Engine:
         report.copies += sum(1 for item in fresh if item.article.copy_of is not None)
         report.events.update(item.article.event for item in fresh if item.article.event)
         report.storylines.update(item.article.storyline for item in fresh if item.article.storyline)
+
+    # -- live inputs: WARC files, web pages, feeds (warc.py, net/) ----------------------
+
+    def ingest_extracted(
+        self,
+        items: Iterable[Extracted | InputError],
+        *,
+        on_error: Callable[[InputError], None] | None = None,
+        after_batch: Callable[[], None] | None = None,
+    ) -> IngestReport:
+        """Ingest articles already extracted (or errors in their place), batch by batch.
+
+        ``after_batch`` runs inside each batch's transaction, and once more at the
+        end, so what it records (how far a file got) commits or rolls back together
+        with the articles.
+        """
+        report = IngestReport()
+
+        def failed(error: InputError) -> None:
+            report.failed += 1
+            report.errors.append(error)
+            if on_error is not None:
+                on_error(error)
+
+        def write(batch: list[Extracted]) -> None:
+            recorded = False
+
+            def record() -> None:
+                nonlocal recorded
+                recorded = True
+                if after_batch is not None:
+                    after_batch()
+
+            # the language stages run before the batch's transaction, which is kept short
+            self._write_batch(batch, report, failed, inside=record)
+            if not recorded and after_batch is not None:  # nothing new in this batch
+                with self.store.atomic():
+                    after_batch()
+
+        batch: list[Extracted] = []
+        for item in items:
+            report.read += 1
+            if isinstance(item, InputError):
+                failed(item)
+                continue
+            batch.append(item)
+            if len(batch) >= self.config.batch_size:
+                write(batch)
+                batch = []
+        write(batch)
+        return report
+
+    def ingest_warc(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        on_error: Callable[[InputError], None] | None = None,
+        progress: Progress | None = None,
+    ) -> IngestReport:
+        """Ingest the article pages of a WARC file; a re-run resumes where one stopped."""
+        from .warc import ingest_warc
+
+        return ingest_warc(self, path, on_error=on_error, progress=progress)
+
+    def ingest_urls(
+        self,
+        urls: Iterable[str],
+        *,
+        allow_private: bool = False,
+        on_error: Callable[[InputError], None] | None = None,
+    ) -> IngestReport:
+        """Fetch web pages (politely, see ``net/``), extract and ingest them.
+
+        A URL already in the store is not fetched again.
+        """
+        from .net import Fetcher, fetch_article
+
+        wanted = list(dict.fromkeys(urls))
+        known = self.store.known_identities(f"url:{canonical_url(url)}" for url in wanted)
+        items: list[Extracted | InputError] = []
+        with Fetcher(self.config, allow_private=allow_private) as fetcher:
+            for url in wanted:
+                if f"url:{canonical_url(url)}" in known:
+                    continue
+                try:
+                    items.append(fetch_article(fetcher, url, self.config.min_words))
+                except InputError as error:
+                    items.append(error)
+        report = self.ingest_extracted(items, on_error=on_error)
+        report.read += len(wanted) - len(items)
+        report.known += len(wanted) - len(items)
+        return report
 
     @property
     def clusterer(self) -> Clusterer:

@@ -5,6 +5,8 @@
     ├── InputError            one input (file, line, record) could not become an article;
     │   │                     the rest of the batch goes on
     │   ├── SourceError       the input could not be read at all (missing, unreadable, binary)
+    │   │   └── FetchError    a URL could not be fetched: unsafe address, robots.txt, HTTP
+    │   │                     status, too large, not HTML; ``permanent`` when retrying is useless
     │   └── ExtractionError   it was read but holds no usable article (no body, empty, bad record)
     ├── StoreError            the database cannot be opened or is of a newer schema
     ├── NotFoundError         an id asked for is not in the store
@@ -37,6 +39,19 @@ class InputError(StorylineError):
 
 class SourceError(InputError):
     """The input could not be read: missing, unreadable, binary or too large."""
+
+
+class FetchError(SourceError):
+    """A URL could not be fetched, or what it returned cannot be used.
+
+    ``permanent`` is False for failures a later attempt may get past (a 5xx after
+    the retries, a timeout, a dropped connection) and True for the rest (refused
+    address, robots.txt, 404, too large, not HTML).
+    """
+
+    def __init__(self, origin: str, reason: str, *, permanent: bool = True) -> None:
+        super().__init__(origin, reason)
+        self.permanent = permanent
 
 
 class ExtractionError(InputError):

@@ -15,7 +15,7 @@ import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -132,17 +132,67 @@ INSERT INTO search_index (kind, article, name, body)
     GROUP BY a.seq, json_extract(e.value, '$.canonical') ORDER BY a.seq;
 """
 
+#: how far each WARC file was ingested (a re-run starts there), and the state of each
+#: watched feed with the ids of the items already taken from it
+LIVE_INGESTION = """
+CREATE TABLE warc_progress (
+    path TEXT PRIMARY KEY,
+    fingerprint TEXT NOT NULL,
+    next_offset INTEGER NOT NULL,
+    records INTEGER NOT NULL,
+    finished INTEGER NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE feeds (
+    url TEXT PRIMARY KEY,
+    etag TEXT,
+    last_modified TEXT,
+    last_poll TEXT,
+    last_error TEXT,
+    failures INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE feed_items (
+    feed TEXT NOT NULL, item TEXT NOT NULL, seen_at TEXT NOT NULL, PRIMARY KEY (feed, item)
+) WITHOUT ROWID;
+"""
+
 #: (version, name, migration), applied in order; append only, never edit a released one
 MIGRATIONS: Sequence[tuple[int, str, Migration]] = (
     (1, "initial schema", INITIAL_SCHEMA),
     (2, "copy index: MinHash bands, anchors, outlet line fingerprints", COPY_INDEX),
     (3, "full-text search over articles, quotes and entities (FTS5)", SEARCH_INDEX),
+    (4, "live ingestion: WARC progress, feed state, feed items seen", LIVE_INGESTION),
 )
 
 #: what search snippets put around matched words (private-use characters: never escaped
 #: away, never in news text); interfaces turn them into highlighting
 MATCH_START, MATCH_END = "\ue000", "\ue001"
 SEARCH_KINDS = ("article", "quote", "entity")
+
+
+@dataclass(slots=True)
+class WarcProgress:
+    """How far one WARC file was ingested: the offset of the first record not yet done."""
+
+    path: str
+    #: hash of the file's first bytes: a different file at the same path starts over
+    fingerprint: str
+    next_offset: int
+    records: int
+    finished: bool
+
+
+@dataclass(slots=True)
+class FeedState:
+    """What storyline remembers of a watched feed between polls and restarts."""
+
+    url: str
+    etag: str | None = None
+    last_modified: str | None = None
+    last_poll: str | None = None
+    last_error: str | None = None
+    #: polls in a row that failed
+    failures: int = 0
 
 
 def default_db_path() -> str:
@@ -571,6 +621,72 @@ class Store:
             )
             for copy, link in links
         ]
+
+    # -- live ingestion: WARC progress and feed state ---------------------------------
+
+    def warc_progress(self, path: str) -> WarcProgress | None:
+        """How far a WARC file (by absolute path) was ingested, if it ever was."""
+        row = self.db.execute("SELECT * FROM warc_progress WHERE path = ?", (path,)).fetchone()
+        if row is None:
+            return None
+        return WarcProgress(
+            row["path"],
+            row["fingerprint"],
+            row["next_offset"],
+            row["records"],
+            bool(row["finished"]),
+        )
+
+    def save_warc_progress(self, progress: WarcProgress) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO warc_progress VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                progress.path,
+                progress.fingerprint,
+                progress.next_offset,
+                progress.records,
+                int(progress.finished),
+                _now(),
+            ),
+        )
+
+    def feed_state(self, url: str) -> FeedState:
+        """What the last polls of a feed left: validators, last poll, last error."""
+        row = self.db.execute("SELECT * FROM feeds WHERE url = ?", (url,)).fetchone()
+        if row is None:
+            return FeedState(url)
+        return FeedState(
+            row["url"],
+            row["etag"],
+            row["last_modified"],
+            row["last_poll"],
+            row["last_error"],
+            row["failures"],
+        )
+
+    def save_feed_state(self, state: FeedState) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO feeds VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                state.url,
+                state.etag,
+                state.last_modified,
+                state.last_poll,
+                state.last_error,
+                state.failures,
+            ),
+        )
+
+    def seen_feed_items(self, feed: str) -> set[str]:
+        """The ids of the items already taken from a feed."""
+        rows = self.db.execute("SELECT item FROM feed_items WHERE feed = ?", (feed,))
+        return {row[0] for row in rows}
+
+    def mark_feed_items_seen(self, feed: str, items: Iterable[str]) -> None:
+        now = _now()
+        self.db.executemany(
+            "INSERT OR IGNORE INTO feed_items VALUES (?, ?, ?)", [(feed, i, now) for i in items]
+        )
 
 
 def _sql_text(value: str) -> str:
