@@ -131,8 +131,13 @@ def parse_ann(path: Path) -> list[tuple[list[tuple[int, int]], list[tuple[int, i
         content = spans.get(roles.get("Content", ""))
         if content is None:
             continue
+        fragments = list(content[1])
+        for role in sorted(r for r in roles if re.fullmatch(r"Content\d+", r)):
+            more = spans.get(roles[role])  # "Content2": the rest of a split quote
+            if more is not None:
+                fragments.extend(more[1])
         source = spans.get(roles.get("Source", ""))
-        found.append((content[1], source[1] if source else []))
+        found.append((sorted(fragments), source[1] if source else []))
     return found
 
 

@@ -32,6 +32,7 @@ __all__ = [
     "Speaker",
     "attribution_after",
     "attribution_before",
+    "attribution_beyond",
     "clause_end",
 ]
 
@@ -346,6 +347,30 @@ def _after_clause(ctx: Context, span: Span, limit: int) -> Attribution | None:
     return None if new_sentence else _unknown_verb(ctx, inner, words)
 
 
+#: the longest run of words between a quote and the attribution ending its sentence
+MAX_CONTINUATION = 30
+
+
+def attribution_beyond(ctx: Context, span: Span, limit: int) -> Attribution | None:
+    """An attribution closing the sentence a quote opens, after words that finish the
+    sentence in the writer's voice: ``"It seems extremely unlikely" that Sanders can catch
+    Clinton, said Steve Elmendorf.`` and ``"This will be a challenge" for Clinton, said
+    Kunin.`` The attribution is the part after the sentence's last comma."""
+    text = ctx.text
+    end = clause_end(text, span.end, limit)
+    comma = text.rfind(",", span.end, end)
+    if comma <= span.end or text[span.end : span.end + 1] in ",":
+        return None  # no words in between: that is attribution_after's case
+    if len(_words(text, span.end, comma)) > MAX_CONTINUATION:
+        return None
+    tail = Span(comma, comma, [(comma, comma)])
+    attribution = _after_clause(ctx, tail, end)
+    if attribution is None or attribution.speaker is None:
+        return None
+    attribution.end = end
+    return attribution
+
+
 def _ends_attribution(words: Sequence[tuple[str, int, int]]) -> bool:
     """Whether the words after a cue close an attribution (``said on Monday``) rather
     than go on with reported speech (``said the plan ...``)."""
@@ -419,6 +444,12 @@ class Lead:
     attribution: Attribution | None = None
     opens: bool = False  # the quote opens its sentence
     introduced: bool = False  # a comma, colon or cue right before the quote
+    #: the cue ends a clause that opens its sentence (``He added, "``, ``But, she said, "``):
+    #: what follows is the quote itself, even when it starts in lower case
+    heads: bool = False
+    #: a lead-in with a comma but no speech verb (``According to the newspaper, "``, ``As
+    #: Vulture put it, "``): an attribution only for a quote that is a whole sentence
+    weak: Attribution | None = None
 
 
 def attribution_before(ctx: Context, span: Span, floor: int, paragraph_start: int) -> Lead:
@@ -439,9 +470,10 @@ def attribution_before(ctx: Context, span: Span, floor: int, paragraph_start: in
     cue_at = max((k for k, w in enumerate(lowered) if w in CUES), default=-1)
     if cue_at < 0:
         if clause[-1] != ":":
-            return Lead(None, False, True)
+            return Lead(None, False, True, weak=Attribution(",", _lead_in_speaker(ctx, words)))
         return Lead(Attribution(":", _colon_speaker(ctx, words)), False, True)
     cue = words[cue_at][0]
+    last_word = len(words) - (2 if words[-1][0] in ",:" else 1)
     if cue_at == 0:  # "Said Dorothy Poynter, who grew up with Ali,"
         return Lead(Attribution(cue, _inverted(ctx, words[1:])), False, True)
     subject = words[:cue_at]
@@ -457,7 +489,20 @@ def attribution_before(ctx: Context, span: Span, floor: int, paragraph_start: in
         speaker = _phrase_speaker(ctx, subject, False)
     if speaker is None:  # "Trump called on her to resign and said,"
         speaker = _clause_subject(ctx, words[:cue_at])
-    return Lead(Attribution(cue, speaker), False, True)
+    before_subject = [w for w in words[: max(cut, 0)] if w[0].casefold() not in _OPENERS]
+    heads = cue_at == last_word and not before_subject
+    return Lead(Attribution(cue, speaker), False, True, heads=heads)
+
+
+def _lead_in_speaker(ctx: Context, words: Sequence[tuple[str, int, int]]) -> Speaker | None:
+    """The source named by a lead-in without a speech verb: ``According to X,``, ``As X
+    put it,``, or the subject of the clause (``Trump issued a statement,``)."""
+    lowered = [w.casefold() for w, _, _ in words]
+    if lowered[:2] == ["according", "to"]:
+        return _inverted(ctx, words[2:])
+    if lowered[:1] == ["as"]:
+        return _phrase_speaker(ctx, _main_subject(words[1:]), False)
+    return _clause_subject(ctx, words)
 
 
 _BOUNDARY = re.compile(r"[.?!][\"”’')]*\s|\n")

@@ -65,6 +65,7 @@ from .attribution import (
     Speaker,
     attribution_after,
     attribution_before,
+    attribution_beyond,
     clause_end,
 )
 
@@ -191,6 +192,8 @@ def extract_quotes(text: str, entities: Sequence[Entity] = ()) -> list[Quote]:
         paragraph_start = text.rfind("\n", 0, span.start) + 1
         lead = attribution_before(ctx, span, max(paragraph_start, previous_end), paragraph_start)
         after = attribution_after(ctx, span, following) if lead.opens or lead.introduced else None
+        if after is None and lead.opens and lead.attribution is None:
+            after = attribution_beyond(ctx, span, following)
         attribution = after if after is not None else lead.attribution
         link = None
         if quotes and quotes[-1].end == previous_end and said_until is not None:
@@ -205,12 +208,12 @@ def extract_quotes(text: str, entities: Sequence[Entity] = ()) -> list[Quote]:
             said_until = clause_end(text, span.end, following)  # a title: told "Fox News"
             continue
         previous_end = span.end
-        if attribution is None and link is None:
+        if attribution is None and link is None and lead.weak is None:
             said_until = None
             continue
         quote = Quote(span.text(text), span.start, span.end)
         first = quotes[link] if link is not None else None
-        if first is not None and _same_speaker(text, first, attribution):
+        if first is not None and after is None and _same_speaker(text, first, attribution):
             quote.part_of = link
             quote.cue, quote.speaker, quote.speaker_kind = (
                 first.cue,
@@ -218,7 +221,12 @@ def extract_quotes(text: str, entities: Sequence[Entity] = ()) -> list[Quote]:
                 first.speaker_kind,
             )
             quote.speaker_start, quote.speaker_end = first.speaker_start, first.speaker_end
-        elif attribution is not None and (lead.opens or not _partial(quote.text)):
+        elif attribution is None and lead.weak is not None and _whole_sentence(quote.text):
+            quote.cue = None
+            _set_speaker(quote, lead.weak.speaker)
+        elif attribution is not None and (
+            lead.opens or (lead.heads and _ends_sentence(quote.text)) or not _partial(quote.text)
+        ):
             quote.cue = attribution.cue if attribution.cue != ":" else None
             _set_speaker(quote, attribution.speaker)
         else:
@@ -243,6 +251,16 @@ def _partial(words: str) -> bool:
     """A quoted fragment that starts in mid-sentence (``said there was "an implicit
     bargain"``): PolNeAR annotates the reported speech around it, not a direct quote."""
     return words[:1].islower()
+
+
+def _ends_sentence(words: str) -> bool:
+    return words.rstrip(" \"'”’")[-1:] in ".!?"
+
+
+def _whole_sentence(words: str) -> bool:
+    """A quoted sentence of its own (capitalised, five words or more, ending in ``.!?``),
+    not a title or a slogan."""
+    return words[:1].isupper() and len(words.split()) >= 5 and _ends_sentence(words)
 
 
 def _only_punctuation(between: str, new_paragraph: bool) -> bool:
