@@ -96,6 +96,10 @@ _AFTER_CUE = frozenset(
 )
 
 
+#: who a quote was said to, right after the cue (``Trump asked reporters``)
+_LISTENERS = frozenset("reporters me us him her them supporters voters journalists".split())
+
+
 @dataclass(slots=True)
 class Span:
     """A quoted span: its marks' outer offsets and the inner pieces, one a paragraph."""
@@ -344,7 +348,9 @@ def _after_clause(ctx: Context, span: Span, limit: int) -> Attribution | None:
         if new_sentence and (speaker is None or not _ends_attribution(words[k + 1 :])):
             return None
         return Attribution(words[k][0], speaker)
-    return None if new_sentence else _unknown_verb(ctx, inner, words)
+    if new_sentence and inner[-1:] not in "?!":
+        return None
+    return _unknown_verb(ctx, inner, words)
 
 
 #: the longest run of words between a quote and the attribution ending its sentence
@@ -377,7 +383,13 @@ def _ends_attribution(words: Sequence[tuple[str, int, int]]) -> bool:
     if not words or words[0][0] in ".,;:—–(":
         return True
     first = words[0][0]
-    return first.casefold() in _AFTER_CUE or (first[:1].isupper() and first.casefold() != "i")
+    if first.casefold() in _AFTER_CUE | _LISTENERS or _adverb(first):
+        return True  # "said on Monday", "asked reporters", "said pleasantly"
+    return first[:1].isupper() and first.casefold() != "i"
+
+
+def _adverb(word: str) -> bool:
+    return word.islower() and word.endswith("ly") and len(word) > 4
 
 
 def _appositive_head(
@@ -408,20 +420,49 @@ def _appositive_head(
     return pieces[0] if len(pieces[0]) <= MAX_PHRASE else []
 
 
+#: past forms of verbs that attribute speech in a phrase (``shot back``, ``went on``)
+_IRREGULAR_CUES = frozenset("shot went put spoke began broke".split())
+#: at most this many words may follow a verb we do not know before the clause ends
+_UNKNOWN_VERB_TAIL = 5
+
+
 def _unknown_verb(
     ctx: Context, inner: str, words: Sequence[tuple[str, int, int]]
 ) -> Attribution | None:
-    """``"...," he surmised.``: a name or pronoun and one verb after a quote that ends in
-    a comma, whatever the verb."""
-    if inner[-1:] not in ",?!" or not 2 <= len(words) <= 4:
+    """``"...," he surmised.``, ``"...?" Hannity pressed.``, ``"...," Toomey fumed on
+    Tuesday``, ``"...," remembered Roy Verley``: a name or pronoun next to one verb in the
+    past, whatever the verb, in a short clause after a quote that ends in ``,?!``."""
+    if inner[-1:] not in ",?!":
         return None
-    subject, verb = words[:-1], words[-1]
-    if not re.fullmatch(r"[a-z]+(?:ed|s)", verb[0]) or verb[0].endswith("ss"):
-        return None
-    speaker = _phrase_speaker(ctx, subject, False)
-    if speaker is None or (speaker.kind == "descriptor" and len(subject) == 1):
-        return None
-    return Attribution(verb[0], speaker)
+    clause = []
+    for word in words:
+        if word[0] in ",;()—–":
+            break
+        clause.append(word)
+    for k in range(min(4, len(clause))):
+        if not _verb_like(clause[k][0]):
+            continue
+        if k == 0:  # inverted: "remembered Roy Verley"
+            name = clause[1:]
+            speaker = _phrase_speaker(ctx, name, True) if 1 <= len(name) <= 3 else None
+            if speaker is not None and speaker.kind == "entity":
+                return Attribution(clause[0][0], speaker)
+            return None
+        if len(clause) - k - 1 > _UNKNOWN_VERB_TAIL:
+            return None
+        if any(w[0].casefold() == "that" for w in clause[k + 1 :]):
+            return None  # "he argued that ...": reported speech of its own
+        speaker = _phrase_speaker(ctx, clause[:k], False)
+        if speaker is None or (speaker.kind == "descriptor" and k == 1):
+            return None
+        return Attribution(clause[k][0], speaker)
+    return None
+
+
+def _verb_like(word: str) -> bool:
+    return word in _IRREGULAR_CUES or (
+        re.fullmatch(r"[a-z]+(?:ed|s)", word) is not None and not word.endswith("ss")
+    )
 
 
 def _introduces_next(text: str, clause_end: int, next_quote: int) -> bool:

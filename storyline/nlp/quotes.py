@@ -51,6 +51,7 @@ than wrong.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
@@ -95,11 +96,16 @@ def _marks(text: str, start: int, end: int) -> list[_Mark]:
             mark = "''"
         before = text[a - 1] if a > start else " "
         after = text[b] if b < end else " "
-        space_before = before.isspace() or before in "([{—–-/"
+        if unicodedata.category(before) == "Cf":
+            before = " "  # a direction mark or zero-width space opening a line
+        space_before = before.isspace() or before in "([{—–-/:"
         space_after = after.isspace() or after in ".,;:!?)]}—–-…'’"
         if mark in "“„«":
             family = "«" if mark == "«" else "“"
-            can_open, can_close = not after.isspace(), before.isalnum() and after.isspace()
+            # an opening mark typed as a closer: 'here,“ said' ('word“' but not 'word “')
+            can_open = not after.isspace()
+            can_close = not before.isspace() and (after.isspace() or after in ".,;:!?")
+            can_close = can_close and (before.isalnum() or before in ".,!?…—–-")
             if can_close:
                 can_open = False
         elif mark in "”»":
