@@ -62,6 +62,7 @@ from .attribution import (
     CUES,
     Attribution,
     Context,
+    Lead,
     Span,
     Speaker,
     attribution_after,
@@ -203,39 +204,13 @@ def extract_quotes(text: str, entities: Sequence[Entity] = ()) -> list[Quote]:
         attribution = after if after is not None else lead.attribution
         link = None
         if quotes and quotes[-1].end == previous_end and said_until is not None:
-            between = text[said_until : span.start]
-            if (
-                _only_punctuation(between, attribution is None)
-                and (attribution is None or "\n" not in between)
-                and text[: span.start].rstrip()[-1:] in _LINK_AFTER
-            ):
-                link = quotes[-1].part_of if quotes[-1].part_of is not None else len(quotes) - 1
+            link = _link(text, quotes, span, said_until, attribution)
         if attribution is None and link is None and _inside_attribution(text, span, said_until):
             said_until = clause_end(text, span.end, following)  # a title: told "Fox News"
             continue
         previous_end = span.end
-        if attribution is None and link is None and lead.weak is None:
-            said_until = None
-            continue
-        quote = Quote(span.text(text), span.start, span.end)
-        first = quotes[link] if link is not None else None
-        if first is not None and after is None and _same_speaker(text, first, attribution):
-            quote.part_of = link
-            quote.cue, quote.speaker, quote.speaker_kind = (
-                first.cue,
-                first.speaker,
-                first.speaker_kind,
-            )
-            quote.speaker_start, quote.speaker_end = first.speaker_start, first.speaker_end
-        elif attribution is None and lead.weak is not None and _whole_sentence(quote.text):
-            quote.cue = None
-            _set_speaker(quote, lead.weak.speaker)
-        elif attribution is not None and (
-            lead.opens or (lead.heads and _ends_sentence(quote.text)) or not _partial(quote.text)
-        ):
-            quote.cue = attribution.cue if attribution.cue != ":" else None
-            _set_speaker(quote, attribution.speaker)
-        else:
+        quote = _quote(text, span, lead, after, attribution, quotes, link)
+        if quote is None:
             said_until = None
             continue
         if after is not None:
@@ -248,6 +223,52 @@ def extract_quotes(text: str, entities: Sequence[Entity] = ()) -> list[Quote]:
     return quotes
 
 
+def _link(
+    text: str, quotes: list[Quote], span: Span, said_until: int, attribution: Attribution | None
+) -> int | None:
+    """The index of the quote that ``span`` continues, when only punctuation separates it
+    from the attribution of the quote before."""
+    between = text[said_until : span.start]
+    if (
+        _only_punctuation(between, attribution is None)
+        and (attribution is None or "\n" not in between)
+        and text[: span.start].rstrip()[-1:] in _LINK_AFTER
+    ):
+        return quotes[-1].part_of if quotes[-1].part_of is not None else len(quotes) - 1
+    return None
+
+
+def _quote(
+    text: str,
+    span: Span,
+    lead: Lead,
+    after: Attribution | None,
+    attribution: Attribution | None,
+    quotes: list[Quote],
+    link: int | None,
+) -> Quote | None:
+    """The quote ``span`` stands for, with its speaker, or None when it is not speech."""
+    words = span.text(text)
+    if not lead.opens and (lead.attribution is None or after is not None) and _title(words):
+        return None  # a title in apposition: 'his radio show, "Generations with Kevin Swanson,"'
+    quote = Quote(words, span.start, span.end)
+    first = quotes[link] if link is not None else None
+    if first is not None and after is None and _same_speaker(text, first, attribution):
+        quote.part_of = link
+        quote.cue, quote.speaker, quote.speaker_kind = first.cue, first.speaker, first.speaker_kind
+        quote.speaker_start, quote.speaker_end = first.speaker_start, first.speaker_end
+    elif attribution is None and lead.weak is not None and _whole_sentence(words):
+        _set_speaker(quote, lead.weak.speaker)
+    elif attribution is not None and (
+        lead.opens or (lead.heads and _ends_sentence(words)) or not _partial(words)
+    ):
+        quote.cue = attribution.cue if attribution.cue != ":" else None
+        _set_speaker(quote, attribution.speaker)
+    else:
+        return None
+    return quote
+
+
 def _inside_attribution(text: str, span: Span, said_until: int | None) -> bool:
     """Whether a quoted title sits inside the attribution of the quote before it."""
     return said_until == span.start and text[: span.start].rstrip()[-1:] not in _LINK_AFTER
@@ -257,6 +278,18 @@ def _partial(words: str) -> bool:
     """A quoted fragment that starts in mid-sentence (``said there was "an implicit
     bargain"``): PolNeAR annotates the reported speech around it, not a direct quote."""
     return words[:1].islower()
+
+
+_SMALL_WORDS = frozenset("a an and as at but by for in of on or the to with vs".split())
+
+
+def _title(words: str) -> bool:
+    """Capitalised like a title (``This Kind of War``, ``Crippled America: How to Make
+    America Great Again``): every word but the small ones, no sentence end inside."""
+    tokens = re.findall(r"[^\W\d_][\w'’-]*", words)
+    if not 1 <= len(tokens) <= 10 or re.search(r"[.!?]\s", words):
+        return False
+    return all(t[:1].isupper() or t.casefold() in _SMALL_WORDS for t in tokens)
 
 
 def _ends_sentence(words: str) -> bool:
