@@ -225,6 +225,93 @@ def test_quotes_subject_before_an_introductory_clause() -> None:
     assert quote.speaker == "Helen Okafor"
 
 
+def test_quotes_second_quote_with_its_own_attribution_stands_alone() -> None:
+    article = run(
+        '"The bridge will reopen on Friday," Helen Okafor said. '
+        '"The ferries stop the same day," she said.'
+    )
+    first, second = article.quotes
+    assert second.part_of is None
+    assert first.speaker == second.speaker == "Helen Okafor"
+
+
+def test_quotes_second_sentence_with_no_attribution_stays_a_part() -> None:
+    article = run('"The bridge will reopen on Friday," Helen Okafor said. "Not a day later."')
+    _, second = article.quotes
+    assert second.part_of == 0 and second.speaker == "Helen Okafor"
+
+
+def test_quotes_attribution_after_the_writers_own_words() -> None:
+    article = run('"This will be a hard winter" for the dairy farms, said Tomas Berg.')
+    [quote] = article.quotes
+    assert quote.text == "This will be a hard winter"
+    assert span_text(article, quote) == '"This will be a hard winter"'
+    assert quote.speaker == "Tomas Berg" and quote.cue == "said"
+
+
+def test_quotes_lead_in_without_a_speech_verb_introduces_a_whole_sentence() -> None:
+    article = run('According to Rachel Adeyemi, "The library will stay open all summer."')
+    [quote] = article.quotes
+    assert quote.speaker == "Rachel Adeyemi" and quote.cue is None
+
+
+def test_quotes_lead_in_without_a_speech_verb_is_no_quote_for_a_phrase() -> None:
+    article = run('Residents packed the hall on Monday, "tired and angry" after the vote.')
+    assert article.quotes == []
+
+
+def test_quotes_lower_case_quote_after_a_cue_opening_its_sentence() -> None:
+    article = run(
+        'Daniel Osei spoke last at the meeting. He added, "and nobody in this town will forget it."'
+    )
+    [quote] = article.quotes
+    assert quote.text == "and nobody in this town will forget it."
+    assert quote.speaker == "Daniel Osei" and quote.speaker_kind == "pronoun"
+
+
+def test_quotes_speech_verb_outside_the_list_next_to_a_name() -> None:
+    article = run(
+        '"Who pays for the repairs?" Marta Lindqvist pressed.\n\n'
+        '"We never gave up," remembered Kofi Mensah, the union leader.'
+    )
+    first, second = article.quotes
+    assert (first.speaker, first.cue) == ("Marta Lindqvist", "pressed")
+    assert (second.speaker, second.cue) == ("Kofi Mensah", "remembered")
+
+
+def test_quotes_speech_verb_outside_the_list_before_reported_speech_is_not_one() -> None:
+    article = run('"It works," Marta Lindqvist reasoned that the plan would save money.')
+    assert article.quotes == []
+
+
+def test_quotes_listener_or_adverb_after_a_cue_in_a_new_sentence() -> None:
+    article = run(
+        '"Do you think I will change?" Priya Raman asked reporters.\n\n'
+        '"Of course not!" Tomas Berg said cheerfully.'
+    )
+    assert [q.speaker for q in article.quotes] == ["Priya Raman", "Tomas Berg"]
+
+
+def test_quotes_misprinted_and_unspaced_marks() -> None:
+    text = (
+        "“The vote is close,“ said Tomas Berg.\n\n"
+        "\u202a”The water is back on!” wrote Helen Okafor.\n\n"
+        'Rachel Adeyemi:"We found the money for the roof."'
+    )
+    article = run(text)
+    assert [q.text for q in article.quotes] == [
+        "The vote is close,",
+        "The water is back on!",
+        "We found the money for the roof.",
+    ]
+    assert [q.speaker for q in article.quotes] == ["Tomas Berg", "Helen Okafor", "Rachel Adeyemi"]
+
+
+def test_quotes_title_in_apposition_is_not_speech() -> None:
+    article = run('She hosts a weekly radio show, "Mornings With The Harbour," the station said.')
+    assert article.quotes == []
+
+
 # -- bad input -----------------------------------------------------------------
 
 
@@ -446,6 +533,25 @@ def test_quotes_polnear_dev_floor() -> None:
     accuracy = tally.speaker_right / tally.with_source
     assert f1 >= POLNEAR_F1_FLOOR
     assert accuracy >= POLNEAR_SPEAKER_FLOOR
+
+
+def test_quotes_bench_gold_joins_a_second_content_role(tmp_path: Path) -> None:
+    """PolNeAR gives the rest of a split quote either as more offsets or as a Content2."""
+    sys.path.insert(0, str(BENCH))
+    try:
+        import quotes_bench
+    finally:
+        sys.path.remove(str(BENCH))
+    ann = tmp_path / "a_1.ann"
+    ann.write_text(
+        'T1\tContent 0 10\t"Yes," \nT2\tSource 11 14\tshe\nT3\tCue 15 19\tsaid\n'
+        'T4\tContent 21 33\t"you will."\n'
+        "E1\tAttribution:T3 Cue:T3 Source:T2 Content:T1 Content2:T4\n",
+        encoding="utf-8",
+    )
+    [(fragments, sources)] = quotes_bench.parse_ann(ann)
+    assert fragments == [(0, 10), (21, 33)]
+    assert sources == [(11, 14)]
 
 
 def test_quotes_name_inside_an_introductory_clause_is_not_the_speaker() -> None:

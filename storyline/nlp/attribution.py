@@ -14,6 +14,7 @@ source familiar with his thinking"); None rather than a wrong guess.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -294,7 +295,8 @@ def attribution_before(ctx: Context, span: Span, floor: int, paragraph_start: in
     head = text[floor:start]
     clause_start = floor + _last_boundary(head, True)
     clause = text[clause_start:start].rstrip()
-    if not clause.strip() or clause.strip() in "—–-(":
+    bare = "".join(c for c in clause if unicodedata.category(c) != "Cf").strip()
+    if not bare or bare in "—–-(":  # nothing but a dash or a direction mark before it
         if start == paragraph_start and text[:start].rstrip().endswith(":"):
             return Lead(_previous_colon(ctx, start), True, True)
         return Lead(None, True, False)
