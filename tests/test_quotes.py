@@ -307,6 +307,33 @@ def test_quotes_misprinted_and_unspaced_marks() -> None:
     assert [q.speaker for q in article.quotes] == ["Tomas Berg", "Helen Okafor", "Rachel Adeyemi"]
 
 
+def test_quotes_signed_on_the_line_below() -> None:
+    text = (
+        "The candidates traded claims about the budget.\n\n"
+        '"Every family will pay less under my plan."\n\n'
+        "- Helen Okafor.\n\n"
+        "The claim does not hold up."
+    )
+    [quote] = run(text).quotes
+    assert quote.speaker == "Helen Okafor" and quote.cue is None
+
+
+def test_quotes_set_off_by_a_dash_inside_a_sentence() -> None:
+    article = run(
+        "Tomas Berg mocked the plan to move the factory - "
+        "''I love this town,'' he said, ''and I will never leave it'' - and vowed to fight."
+    )
+    first, second = article.quotes
+    assert first.text == "I love this town," and second.part_of == 0
+    assert first.speaker == "Tomas Berg"
+
+
+def test_quotes_closing_mark_typed_to_open_a_paragraph() -> None:
+    text = "The vote was close.\n\n” … and nobody saw it coming,” wrote Helen Okafor."
+    [quote] = run(text).quotes
+    assert quote.speaker == "Helen Okafor"
+
+
 def test_quotes_title_in_apposition_is_not_speech() -> None:
     article = run('She hosts a weekly radio show, "Mornings With The Harbour," the station said.')
     assert article.quotes == []

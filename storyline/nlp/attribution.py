@@ -99,11 +99,31 @@ def clause_end(text: str, start: int, limit: int) -> int:
 
 
 def attribution_after(ctx: Context, span: Span, limit: int) -> Attribution | None:
-    """An attribution right after the quote: ``, Teigen said`` / ``said Caddell``."""
+    """An attribution right after the quote: ``, Teigen said`` / ``said Caddell``, or
+    a line of its own under a quote that fills its paragraph: ``- Bernie Sanders.``"""
     attribution = _after_clause(ctx, span, limit)
     if attribution is not None:
         attribution.end = clause_end(ctx.text, span.end, limit)
-    return attribution
+        return attribution
+    return _signature_line(ctx, span, limit)
+
+
+_SIGNATURE = re.compile(r"[ \t\u00a0]*\n\s*[-—–]\s*(?=[A-Z])")
+
+
+def _signature_line(ctx: Context, span: Span, limit: int) -> Attribution | None:
+    """``"..."`` on its own, then ``- President Obama, tweeting after the speech.``: the
+    way fact checks and quote round-ups sign a quote."""
+    text = ctx.text
+    dash = _SIGNATURE.match(text, span.end, limit)
+    if dash is None or text[: span.start].rstrip(" \t")[-1:] not in ("", "\n"):
+        return None
+    line_end = text.find("\n", dash.end(), limit)
+    line_end = limit if line_end < 0 else line_end
+    speaker = _inverted(ctx, words_of(text, dash.end(), clause_end(text, dash.end(), line_end)))
+    if speaker is None or speaker.kind != "entity":
+        return None
+    return Attribution("-", speaker, line_end)
 
 
 def _after_clause(ctx: Context, span: Span, limit: int) -> Attribution | None:
@@ -302,6 +322,8 @@ def attribution_before(ctx: Context, span: Span, floor: int, paragraph_start: in
         return Lead(None, True, False)
     words = words_of(text, clause_start, clause_start + len(clause))
     lowered = [w.casefold() for w, _, _ in words]
+    if clause[-1] in "—–-(" and clause[-2:-1].isspace():
+        return Lead(None, True, False)  # a quote set off by a dash: 'to Mexico - "I love ...'
     if clause[-1] not in ",:" and not (lowered and lowered[-1] in CUES):
         return Lead()
     cue_at = max((k for k, w in enumerate(lowered) if w in CUES), default=-1)

@@ -112,7 +112,7 @@ def _marks(text: str, start: int, end: int) -> list[_Mark]:
         elif mark in "”»":
             family = "«" if mark == "»" else "“"
             can_close = not before.isspace()
-            can_open = not can_close and not after.isspace()
+            can_open = not can_close and (not after.isspace() or a == start)
         else:
             family = mark
             can_open = space_before and not after.isspace()
@@ -253,7 +253,8 @@ def _quote(
         return None  # a title in apposition: 'his radio show, "Generations with Kevin Swanson,"'
     quote = Quote(words, span.start, span.end)
     first = quotes[link] if link is not None else None
-    if first is not None and after is None and _same_speaker(text, first, attribution):
+    own = after is not None and after.speaker is not None  # '"...," she said' of its own
+    if first is not None and not own and _same_speaker(text, first, attribution):
         quote.part_of = link
         quote.cue, quote.speaker, quote.speaker_kind = first.cue, first.speaker, first.speaker_kind
         quote.speaker_start, quote.speaker_end = first.speaker_start, first.speaker_end
@@ -262,7 +263,7 @@ def _quote(
     elif attribution is not None and (
         lead.opens or (lead.heads and _ends_sentence(words)) or not _partial(words)
     ):
-        quote.cue = attribution.cue if attribution.cue != ":" else None
+        quote.cue = attribution.cue if attribution.cue not in (":", "-") else None
         _set_speaker(quote, attribution.speaker)
     else:
         return None
