@@ -7,7 +7,8 @@
 Cue and a Source). A gold direct quote is a Content whose first fragment begins
 with a double quotation mark (``"``, ``“``, ``”``, ``„``, ``«`` or the doubled
 ``''`` some wires print); a Content may have several fragments (a quote split by
-its attribution, or one paragraph each). Contents opening with a single mark
+its attribution, or one paragraph each), given as several offset pairs or as
+further ``Content2``, ``Content3`` roles of the same attribution (both are read). Contents opening with a single mark
 (``‘``, ``'``: headline style and scare quotes in these outlets) are not direct
 quotes here; how many there are is printed. Its speaker is the attribution's
 Source span.

@@ -8,33 +8,44 @@ all work, and a quote nested inside another (single or double) stays inside
 it. A quote still open at the end of a paragraph goes on when the next
 paragraph opens with a quotation mark (the convention for speech over several
 paragraphs) and is dropped otherwise: an unbalanced mark never produces a
-quote. Offsets (``start``, ``end``) cover the quote with its marks and index
+quote. Misprinted marks are read for what they must be: an opening ``“`` typed
+to close (``here,“ said``), a closing ``”`` opening a paragraph, a mark right
+after a colon (``Gowdy:"``) or after a direction mark. Offsets (``start``, ``end``) cover the quote with its marks and index
 ``Article.text``; ``text`` is the quoted words without the outer marks, the
 paragraphs of a long quote joined by a newline.
 
 **Speech, not scare quotes.** A quoted span is a direct quote when an
 attribution sits next to it: after it (``"...," she said``, ``"...," said
-Caddell``, ``"...," he surmised``, ``"..." Mr. Trump wrote on Twitter.``), or
-before it, ending in a comma or a colon (``One fan wrote, "..."``, ``Brown
-summed it up: "..."``, a paragraph ending in ``Caddell continued:``); the rules
-are in :mod:`storyline.nlp.attribution`. Words quoted inside a sentence without
-a speech verb next to them ("hot" and "cute", titles) are left out, and so is a
-quoted sentence with no attribution at all (measured on PolNeAR train, fewer
-than a third of those are annotated as quotes). A fragment quoted in mid-sentence
-(``he said there was "an implicit bargain"``, lower case after a cue) is left
-out too unless it opens its paragraph: PolNeAR annotates the reported speech
-around it, not a direct quote. A title inside an attribution (``said Steven
-Brill, author of "America's Bitter Pill,"``, ``told "Fox News."``) belongs to
-the attribution: it is neither a quote nor the second part of one.
+Caddell``, ``"...," he surmised``, ``"...?" Hannity pressed.``, ``"..." Mr. Trump
+wrote on Twitter.``, ``"..." Trump asked reporters``), at the end of the sentence
+the quote opens (``"This will be a challenge" for Clinton, said Kunin.``), on the
+line under a quote that fills its paragraph (``- Bernie Sanders.``), or before
+it, ending in a comma or a colon (``One fan wrote, "..."``, ``Brown summed it up:
+"..."``, a paragraph ending in ``Caddell continued:``); the rules are in
+:mod:`storyline.nlp.attribution`, the speakers in :mod:`storyline.nlp.speakers`.
+A lead-in with a comma but no speech verb (``According to the newspaper, "``,
+``As Vulture put it, "``) introduces a quote only when the quote is a whole
+sentence of five words or more. Words quoted inside a sentence without a speech
+verb next to them ("hot" and "cute") are left out, and so are titles in
+apposition (``his radio show, "Generations with Kevin Swanson,"``) and a quoted
+sentence with no attribution at all (measured on PolNeAR train, fewer than half
+of those are annotated as quotes). A fragment quoted in mid-sentence (``he said
+there was "an implicit bargain"``, lower case after a cue) is left out too
+unless it opens its paragraph or its sentence opens with the cue (``He added,
+"actually, ..."``) and it ends the sentence: PolNeAR annotates the reported
+speech around it, not a direct quote. A title inside an attribution (``said
+Steven Brill, author of "America's Bitter Pill,"``, ``told "Fox News."``)
+belongs to the attribution: it is neither a quote nor the second part of one.
 
 **Split quotes.** ``"Yes," she said, "you will."`` gives two quotes: the second
 has ``part_of`` set to the index of the first in ``Article.quotes`` and carries
 its speaker. A quote that follows its predecessor's attribution with nothing
-else in between is linked the same way, when it has no attribution of its own
+else in between is linked the same way when it has no attribution after it
 (``"...," said Caddell. "Yesterday, ..."``, also across a paragraph break, and
-on to the next paragraph again when that opens with a quote) or one naming the
-same speaker in the same paragraph. PolNeAR annotates these as one Content
-with several fragments.
+on to the next paragraph again when that opens with a quote). A quote with an
+attribution of its own after it is a quote of its own, even from the same
+speaker (``"...," she said. "...," she said.``). PolNeAR annotates the linked
+ones as one Content with several fragments, the others as one Content each.
 
 **Speakers** (``speaker_kind``): ``entity``, a name the entity stage found,
 given by its canonical form (or a capitalised name it missed, completed by the
