@@ -8,10 +8,10 @@ Cue and a Source). A gold direct quote is a Content whose first fragment begins
 with a double quotation mark (``"``, ``“``, ``”``, ``„``, ``«`` or the doubled
 ``''`` some wires print); a Content may have several fragments (a quote split by
 its attribution, or one paragraph each), given as several offset pairs or as
-further ``Content2``, ``Content3`` roles of the same attribution (both are read). Contents opening with a single mark
-(``‘``, ``'``: headline style and scare quotes in these outlets) are not direct
-quotes here; how many there are is printed. Its speaker is the attribution's
-Source span.
+further ``Content2``, ``Content3`` roles of the same attribution (both are
+read). Contents opening with a single mark (``‘``, ``'``: headline style and
+scare quotes in these outlets) are not direct quotes here; how many there are
+is printed. Its speaker is the attribution's Source span.
 
 **Several annotators.** Some articles were annotated by several people. Their
 direct quotes are pooled: quotes of different annotators that overlap by at

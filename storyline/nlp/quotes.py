@@ -10,9 +10,10 @@ paragraph opens with a quotation mark (the convention for speech over several
 paragraphs) and is dropped otherwise: an unbalanced mark never produces a
 quote. Misprinted marks are read for what they must be: an opening ``“`` typed
 to close (``here,“ said``), a closing ``”`` opening a paragraph, a mark right
-after a colon (``Gowdy:"``) or after a direction mark. Offsets (``start``, ``end``) cover the quote with its marks and index
-``Article.text``; ``text`` is the quoted words without the outer marks, the
-paragraphs of a long quote joined by a newline.
+after a colon (``Gowdy:"``) or after a direction mark. Offsets (``start``,
+``end``) cover the quote with its marks and index ``Article.text``; ``text`` is
+the quoted words without the outer marks, the paragraphs of a long quote joined
+by a newline.
 
 **Speech, not scare quotes.** A quoted span is a direct quote when an
 attribution sits next to it: after it (``"...," she said``, ``"...," said
