@@ -334,6 +334,28 @@ def test_quotes_closing_mark_typed_to_open_a_paragraph() -> None:
     assert quote.speaker == "Helen Okafor"
 
 
+def test_quotes_cue_without_its_full_stop_still_links_the_next_part() -> None:
+    article = run('"We are ready," Helen Okafor said "The boats go out at dawn."')
+    _, second = article.quotes
+    assert second.part_of == 0 and second.speaker == "Helen Okafor"
+
+
+def test_quotes_paragraph_with_its_own_attribution_ends_the_quote_before() -> None:
+    text = (
+        '"The first group comes for the music," Helen Okafor said. '
+        '"They stay late and they spend money.\n\n'
+        '"The second group comes for the fights," Okafor said.'
+    )
+    article = run(text)
+    assert [(q.text, q.part_of) for q in article.quotes] == [
+        ("The first group comes for the music,", None),
+        ("They stay late and they spend money.", 0),
+        ("The second group comes for the fights,", None),
+    ]
+    assert {q.speaker for q in article.quotes} == {"Helen Okafor"}
+    assert text[article.quotes[2].start] == '"'
+
+
 def test_quotes_title_in_apposition_is_not_speech() -> None:
     article = run('She hosts a weekly radio show, "Mornings With The Harbour," the station said.')
     assert article.quotes == []

@@ -221,6 +221,11 @@ def extract_quotes(text: str, entities: Sequence[Entity] = ()) -> list[Quote]:
             said_until = clause_end(text, span.end, following)  # a title: told "Fox News"
             continue
         previous_end = span.end
+        own = after is not None and after.speaker is not None
+        if link is not None and own and len(span.pieces) > 1:
+            span = _continue_then_split(text, span, quotes, link)
+            lead = Lead(None, True, False)
+            link = None
         quote = _quote(text, span, lead, after, attribution, quotes, link)
         if quote is None:
             said_until = None
@@ -244,10 +249,36 @@ def _link(
     if (
         _only_punctuation(between, attribution is None)
         and (attribution is None or "\n" not in between)
-        and text[: span.start].rstrip()[-1:] in _LINK_AFTER
+        and (text[: span.start].rstrip()[-1:] in _LINK_AFTER or _cue_ends(text, span.start))
     ):
         return quotes[-1].part_of if quotes[-1].part_of is not None else len(quotes) - 1
     return None
+
+
+def _continue_then_split(text: str, span: Span, quotes: list[Quote], link: int) -> Span:
+    """A quote over several paragraphs that continues the quote before and ends with an
+    attribution of its own (``"...," Sexton said. "... revel in it.¶"There's another
+    side ...," Sexton said.``): all but its last paragraph continue the quote before, the
+    last is a new quote. Returns the span left for the new quote."""
+    first = quotes[link]
+    head_end = span.pieces[-2][1]
+    part = Quote(Span(span.start, head_end, span.pieces[:-1]).text(text), span.start, head_end)
+    part.part_of, part.cue, part.speaker = link, first.cue, first.speaker
+    part.speaker_kind, part.speaker_start, part.speaker_end = (
+        first.speaker_kind,
+        first.speaker_start,
+        first.speaker_end,
+    )
+    quotes.append(part)
+    tail_start = text.rfind("\n", 0, span.pieces[-1][0]) + 1
+    return Span(tail_start, span.end, span.pieces[-1:])
+
+
+def _cue_ends(text: str, start: int) -> bool:
+    """Whether a speech verb ends right before ``start``, its full stop left out
+    (``"...," she said "Ultimately ..."``)."""
+    before = re.search(r"([a-z]+)\s+$", text[max(0, start - 20) : start])
+    return before is not None and before.group(1) in CUES
 
 
 def _quote(
