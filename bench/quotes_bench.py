@@ -7,10 +7,11 @@
 Cue and a Source). A gold direct quote is a Content whose first fragment begins
 with a double quotation mark (``"``, ``“``, ``”``, ``„``, ``«`` or the doubled
 ``''`` some wires print); a Content may have several fragments (a quote split by
-its attribution, or one paragraph each). Contents opening with a single mark
-(``‘``, ``'``: headline style and scare quotes in these outlets) are not direct
-quotes here; how many there are is printed. Its speaker is the attribution's
-Source span.
+its attribution, or one paragraph each), given as several offset pairs or as
+further ``Content2``, ``Content3`` roles of the same attribution (both are
+read). Contents opening with a single mark (``‘``, ``'``: headline style and
+scare quotes in these outlets) are not direct quotes here; how many there are
+is printed. Its speaker is the attribution's Source span.
 
 **Several annotators.** Some articles were annotated by several people. Their
 direct quotes are pooled: quotes of different annotators that overlap by at
@@ -131,8 +132,13 @@ def parse_ann(path: Path) -> list[tuple[list[tuple[int, int]], list[tuple[int, i
         content = spans.get(roles.get("Content", ""))
         if content is None:
             continue
+        fragments = list(content[1])
+        for role in sorted(r for r in roles if re.fullmatch(r"Content\d+", r)):
+            more = spans.get(roles[role])  # "Content2": the rest of a split quote
+            if more is not None:
+                fragments.extend(more[1])
         source = spans.get(roles.get("Source", ""))
-        found.append((content[1], source[1] if source else []))
+        found.append((sorted(fragments), source[1] if source else []))
     return found
 
 

@@ -7,20 +7,30 @@ on Monday.``, ``"...," the White House spokesman, Josh Earnest, said``);
 :func:`attribution_before` at the clause that introduces it (``Brown summed it
 up: "``, ``Clinton, speaking to reporters, said: "``, ``Philip Bump: "``).
 A speaker is a name the entity stage found, a he/she resolved to the person it
-stands for (see :func:`_pronoun`), or a descriptor ("one fan", "another
+stands for (:mod:`storyline.nlp.speakers`), or a descriptor ("one fan", "another
 source familiar with his thinking"); None rather than a wrong guess.
 """
 
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
-from collections import Counter, defaultdict
+import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from ..model import Entity
-from ..text import STOPWORDS
+from .speakers import (
+    CUES,
+    MAX_PHRASE,
+    NAME_WORD,
+    PHRASE_STOP,
+    PRONOUNS,
+    Context,
+    Span,
+    Speaker,
+    phrase_speaker,
+    pronoun_speaker,
+    words_of,
+)
 
 __all__ = [
     "CUES",
@@ -32,34 +42,10 @@ __all__ = [
     "Speaker",
     "attribution_after",
     "attribution_before",
+    "attribution_beyond",
     "clause_end",
 ]
 
-#: verbs and phrases that introduce or attribute speech, in the forms news uses them
-CUES = frozenset(
-    """said says say saying told tells tell telling wrote writes write writing written
-    added adds adding asked asks asking explained explains noted notes continued continues
-    replied replies responded responds answered answers quipped quips joked jokes raved
-    raves commented comments captioned captions tweeted tweets posted posts declared
-    declares stated states argued argues claimed claims insisted insists warned warns
-    recalled recalls acknowledged acknowledges admitted admits announced announces observed
-    observes remarked remarks conceded concedes countered counters suggested suggests urged
-    urges predicted predicts concluded concludes cautioned cautions shouted shouts yelled
-    yells exclaimed exclaims whispered whispers mused muses musing laughed laughs sighed
-    gushed gushes teased teases boasted boasts bragged brags complained complains lamented
-    laments confirmed confirms emphasized emphasizes emphasised stressed stresses agreed
-    agrees vowed vows promised promises pledged pledges demanded demands charged charges
-    alleged alleges testified testifies reported reports summed sums chimed chimes
-    explaining adding noting writing replying responding asking insisting arguing
-    telling warning continuing declaring recounted recounts reiterated reiterates
-    disclosed wondered wonders mocked mocks scoffed retorted retorts opined joking
-    concluding cautioning announcing confessed confesses revealed reveals thundered
-    proclaimed proclaims blasted blasts slammed slams praised praises quoted read reads
-    chanted chants screamed screams cried reacted beamed assured assures barked""".split()
-)
-PRONOUNS = {"he": "m", "she": "f", "they": "", "i": "", "we": "", "it": "", "you": ""}
-_MALE = re.compile(r"\b(?:he|him|his|himself)\b", re.IGNORECASE)
-_FEMALE = re.compile(r"\b(?:she|her|hers|herself)\b", re.IGNORECASE)
 #: words that may stand between a speaker and the cue ("Teigen also said")
 _FILLERS = frozenset(
     """also later then once again further still has had have will would could might
@@ -70,22 +56,6 @@ _FILLERS = frozenset(
 _OPENERS = frozenset("and but yet so then still though however".split())
 #: words that join a second verb to a subject ("Trump ... and said")
 _LINKERS = frozenset("and but before then later".split())
-#: words that end a speaker phrase after an inverted cue ("said Caddell in a statement")
-_PHRASE_STOP = frozenset(
-    """in on at to for during after before while when as with about of from via by who
-    which that whose where because but and or than during since""".split()
-)
-_DETERMINERS = frozenset(
-    """a an the one another some many several two three four five both each every
-    other others one's his her their its our my your this that these those""".split()
-)
-#: words that stand for a speaker on their own ("wrote another")
-_LONE_DESCRIPTORS = frozenset("another one others some many several most few both".split())
-_NOT_NAMES = STOPWORDS["en"] | _DETERMINERS | _LONE_DESCRIPTORS | frozenset(PRONOUNS)
-SPEAKER_LABELS = frozenset(("PERSON", "ORG", "NORP", "GPE"))
-MAX_PHRASE = 8
-_NAME_WORD = re.compile(r"(?:[A-Z][a-z]*\.|(?:Mc|Mac|O['’]|D['’])?[A-Z][a-z]+(?:-[A-Z][a-z]+)?)")
-_WORD = re.compile(r"[^\W\d_][\w’'.-]*[\w]|[^\W\d_]|\d[\w.,]*|[^\w\s]")
 _TERMINAL = frozenset(".!?…")
 #: words that may follow the cue of an attribution that ends there (``said in a statement``)
 _AFTER_CUE = frozenset(
@@ -95,32 +65,8 @@ _AFTER_CUE = frozenset(
 )
 
 
-@dataclass(slots=True)
-class Span:
-    """A quoted span: its marks' outer offsets and the inner pieces, one a paragraph."""
-
-    start: int
-    end: int
-    pieces: list[tuple[int, int]]
-
-    @property
-    def inner_start(self) -> int:
-        return self.pieces[0][0]
-
-    @property
-    def inner_end(self) -> int:
-        return self.pieces[-1][1]
-
-    def text(self, text: str) -> str:
-        return "\n".join(text[a:b].strip() for a, b in self.pieces)
-
-
-@dataclass(slots=True)
-class Speaker:
-    kind: str
-    name: str | None
-    start: int
-    end: int
+#: who a quote was said to, right after the cue (``Trump asked reporters``)
+_LISTENERS = frozenset("reporters me us him her them supporters voters journalists".split())
 
 
 @dataclass(slots=True)
@@ -128,92 +74,6 @@ class Attribution:
     cue: str
     speaker: Speaker | None
     end: int | None = None  # where an attribution after its quote ends
-
-
-@dataclass(slots=True)
-class Context:
-    """What the attribution rules need to know about one article."""
-
-    text: str
-    entities: list[Entity]
-    starts: list[int] = field(default_factory=list)
-    genders: dict[str, str] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        self.entities = sorted(self.entities, key=lambda e: e.start)
-        self.starts = [e.start for e in self.entities]
-
-    def learn_genders(self, spans: Sequence[Span]) -> None:
-        """Genders from the narration: quoted words are blanked first (their pronouns
-        are the speaker's, not the narrator's)."""
-        masked = list(self.text)
-        for span in spans:
-            masked[span.start : span.end] = " " * (span.end - span.start)
-        self.genders = _genders("".join(masked), self.entities)
-
-    def entity_at(self, start: int, end: int, last: bool = False) -> Entity | None:
-        """The first (or ``last``) named entity that lies within ``start:end``."""
-        i = bisect_left(self.starts, start)
-        found = None
-        while i < len(self.entities) and self.entities[i].start < end:
-            entity = self.entities[i]
-            if entity.end <= end and entity.label in SPEAKER_LABELS:
-                if not last:
-                    return entity
-                found = entity
-            i += 1
-        return found
-
-    def full_name(self, name: str) -> str:
-        """A name the recognizer missed, completed by the one person whose last word it is."""
-        last = name.split()[-1]
-        matches = {
-            e.canonical
-            for e in self.entities
-            if e.label == "PERSON" and e.canonical.split()[-1] == last
-        }
-        return matches.pop() if len(matches) == 1 else name
-
-    def persons_before(self, position: int, window: int = 1500) -> list[Entity]:
-        i = bisect_left(self.starts, position)
-        return [
-            e
-            for e in reversed(self.entities[:i])
-            if e.label == "PERSON" and e.start >= position - window
-        ]
-
-
-def _genders(text: str, entities: Sequence[Entity]) -> dict[str, str]:
-    """m or f for people whose pronouns in the article clearly agree, from the clause after
-    each mention that opens its sentence."""
-    votes: defaultdict[str, Counter[str]] = defaultdict(Counter)
-    previous_end = 0
-    people = [e for e in entities if e.label == "PERSON"]
-    for i, entity in enumerate(people):
-        between = text[previous_end : entity.start]
-        previous_end = entity.end
-        if i > 0 and not re.search(r"[.!?\n]", between):
-            continue  # only a mention that opens its sentence is taken as its subject
-        stop = people[i + 1].start if i + 1 < len(people) else len(text)
-        end = re.compile(r"[.!?\n]").search(text, entity.end, stop)
-        clause = text[entity.end : end.start() if end else stop]
-        before = text[max(0, entity.start - 5) : entity.start].casefold()
-        votes[entity.canonical]["m"] += len(_MALE.findall(clause)) + 2 * ("mr." in before)
-        votes[entity.canonical]["f"] += len(_FEMALE.findall(clause)) + 2 * (
-            "ms." in before or "mrs." in before
-        )
-    genders = {}
-    for name, counter in votes.items():
-        male, female = counter["m"], counter["f"]
-        if male > 2 * female:
-            genders[name] = "m"
-        elif female > 2 * male:
-            genders[name] = "f"
-    return genders
-
-
-def _words(text: str, start: int, end: int) -> list[tuple[str, int, int]]:
-    return [(m.group(), m.start(), m.end()) for m in _WORD.finditer(text, start, end)]
 
 
 _STOPS = re.compile(r"[.!?;:\n“\"«]|''")
@@ -238,78 +98,38 @@ def clause_end(text: str, start: int, limit: int) -> int:
     return limit
 
 
-def _phrase_speaker(
-    ctx: Context, words: Sequence[tuple[str, int, int]], inverted: bool
-) -> Speaker | None:
-    """The speaker named by ``words``: before the cue (subject) or after it (inverted)."""
-    words = [w for w in words if w[0] != "."]
-    if not words:
-        return None
-    first, last = words[0][1], words[-1][2]
-    entity = ctx.entity_at(first, last, last=not inverted)
-    if entity is not None:
-        if inverted:
-            edge_ok = sum(1 for w in words if w[2] <= entity.start) <= 2
-        else:
-            edge_ok = sum(1 for w in words if w[1] >= entity.end) == 0
-        if edge_ok:
-            return Speaker("entity", entity.canonical, entity.start, entity.end)
-    lowered = [w.casefold() for w, _, _ in words]
-    if len(words) == 1 and lowered[0] in PRONOUNS:
-        return _pronoun(ctx, lowered[0], words[0][1], words[0][2])
-    if len(words) <= 3 and all(
-        _NAME_WORD.fullmatch(w) and w.casefold() not in _NOT_NAMES for w, _, _ in words
-    ):
-        return Speaker("entity", ctx.full_name(ctx.text[first:last]), first, last)
-    if len(words) > MAX_PHRASE or not all(w.isalpha() or w in "-’'" for w, _, _ in words):
-        return None
-    if any(w in CUES or w in PRONOUNS or w in _PHRASE_STOP for w in lowered):
-        return None
-    if len(words) == 1 and not (lowered[0] in _LONE_DESCRIPTORS or _plural_noun(lowered[0])):
-        return None
-    if lowered[0] in _DETERMINERS or (len(words) == 1 and words[0][0].islower()):
-        return Speaker("descriptor", ctx.text[first:last], first, last)
-    return None
-
-
-def _plural_noun(word: str) -> bool:
-    return (
-        len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is", "'s", "’s"))
-    )
-
-
-def _pronoun(ctx: Context, word: str, start: int, end: int) -> Speaker:
-    """He or she, resolved to the latest person before it whose pronouns agree, provided
-    no person of unknown gender was mentioned in between (then it stays unresolved)."""
-    gender = PRONOUNS[word]
-    name: str | None = None
-    if gender:
-        candidates = ctx.persons_before(start)
-        unknown = {p.canonical for p in candidates if p.canonical not in ctx.genders}
-        for person in candidates:
-            known = ctx.genders.get(person.canonical)
-            if known is None:
-                break
-            if known == gender:
-                name = person.canonical
-                break
-        if name is None and len(unknown) == 1 and len({p.canonical for p in candidates}) == 1:
-            name = next(iter(unknown))
-    return Speaker("pronoun", name, start, end)
-
-
 def attribution_after(ctx: Context, span: Span, limit: int) -> Attribution | None:
-    """An attribution right after the quote: ``, Teigen said`` / ``said Caddell``."""
+    """An attribution right after the quote: ``, Teigen said`` / ``said Caddell``, or
+    a line of its own under a quote that fills its paragraph: ``- Bernie Sanders.``"""
     attribution = _after_clause(ctx, span, limit)
     if attribution is not None:
         attribution.end = clause_end(ctx.text, span.end, limit)
-    return attribution
+        return attribution
+    return _signature_line(ctx, span, limit)
+
+
+_SIGNATURE = re.compile(r"[ \t\u00a0]*\n\s*[-—–]\s*(?=[A-Z])")
+
+
+def _signature_line(ctx: Context, span: Span, limit: int) -> Attribution | None:
+    """``"..."`` on its own, then ``- President Obama, tweeting after the speech.``: the
+    way fact checks and quote round-ups sign a quote."""
+    text = ctx.text
+    dash = _SIGNATURE.match(text, span.end, limit)
+    if dash is None or text[: span.start].rstrip(" \t")[-1:] not in ("", "\n"):
+        return None
+    line_end = text.find("\n", dash.end(), limit)
+    line_end = limit if line_end < 0 else line_end
+    speaker = _inverted(ctx, words_of(text, dash.end(), clause_end(text, dash.end(), line_end)))
+    if speaker is None or speaker.kind != "entity":
+        return None
+    return Attribution("-", speaker, line_end)
 
 
 def _after_clause(ctx: Context, span: Span, limit: int) -> Attribution | None:
     text = ctx.text
     inner = text[span.inner_start : span.inner_end].rstrip()
-    words = _words(text, span.end, clause_end(text, span.end, limit))
+    words = words_of(text, span.end, clause_end(text, span.end, limit))
     if words and words[0][0] in ",—–-":
         words = words[1:]
     if not words:
@@ -339,11 +159,37 @@ def _after_clause(ctx: Context, span: Span, limit: int) -> Attribution | None:
                 return None
         elif k > MAX_PHRASE + 2:
             return None
-        speaker = _phrase_speaker(ctx, before, False)
+        speaker = phrase_speaker(ctx, before, False)
         if new_sentence and (speaker is None or not _ends_attribution(words[k + 1 :])):
             return None
         return Attribution(words[k][0], speaker)
-    return None if new_sentence else _unknown_verb(ctx, inner, words)
+    if new_sentence and inner[-1:] not in "?!":
+        return None
+    return _unknown_verb(ctx, inner, words)
+
+
+#: the longest run of words between a quote and the attribution ending its sentence
+MAX_CONTINUATION = 30
+
+
+def attribution_beyond(ctx: Context, span: Span, limit: int) -> Attribution | None:
+    """An attribution closing the sentence a quote opens, after words that finish the
+    sentence in the writer's voice: ``"It seems extremely unlikely" that Sanders can catch
+    Clinton, said Steve Elmendorf.`` and ``"This will be a challenge" for Clinton, said
+    Kunin.`` The attribution is the part after the sentence's last comma."""
+    text = ctx.text
+    end = clause_end(text, span.end, limit)
+    comma = text.rfind(",", span.end, end)
+    if comma <= span.end or text[span.end : span.end + 1] in ",":
+        return None  # no words in between: that is attribution_after's case
+    if len(words_of(text, span.end, comma)) > MAX_CONTINUATION:
+        return None
+    tail = Span(comma, comma, [(comma, comma)])
+    attribution = _after_clause(ctx, tail, end)
+    if attribution is None or attribution.speaker is None:
+        return None
+    attribution.end = end
+    return attribution
 
 
 def _ends_attribution(words: Sequence[tuple[str, int, int]]) -> bool:
@@ -352,7 +198,13 @@ def _ends_attribution(words: Sequence[tuple[str, int, int]]) -> bool:
     if not words or words[0][0] in ".,;:—–(":
         return True
     first = words[0][0]
-    return first.casefold() in _AFTER_CUE or (first[:1].isupper() and first.casefold() != "i")
+    if first.casefold() in _AFTER_CUE | _LISTENERS or _adverb(first):
+        return True  # "said on Monday", "asked reporters", "said pleasantly"
+    return first[:1].isupper() and first.casefold() != "i"
+
+
+def _adverb(word: str) -> bool:
+    return word.islower() and word.endswith("ly") and len(word) > 4
 
 
 def _appositive_head(
@@ -378,25 +230,54 @@ def _appositive_head(
             and sum(1 for w in piece if w[1] >= entity.end or w[2] <= entity.start) <= 1
         ):
             return piece
-    if pieces[0][0][0].casefold() in _PHRASE_STOP or strict:
+    if pieces[0][0][0].casefold() in PHRASE_STOP or strict:
         return []
     return pieces[0] if len(pieces[0]) <= MAX_PHRASE else []
+
+
+#: past forms of verbs that attribute speech in a phrase (``shot back``, ``went on``)
+_IRREGULAR_CUES = frozenset("shot went put spoke began broke".split())
+#: at most this many words may follow a verb we do not know before the clause ends
+_UNKNOWN_VERB_TAIL = 5
 
 
 def _unknown_verb(
     ctx: Context, inner: str, words: Sequence[tuple[str, int, int]]
 ) -> Attribution | None:
-    """``"...," he surmised.``: a name or pronoun and one verb after a quote that ends in
-    a comma, whatever the verb."""
-    if inner[-1:] not in ",?!" or not 2 <= len(words) <= 4:
+    """``"...," he surmised.``, ``"...?" Hannity pressed.``, ``"...," Toomey fumed on
+    Tuesday``, ``"...," remembered Roy Verley``: a name or pronoun next to one verb in the
+    past, whatever the verb, in a short clause after a quote that ends in ``,?!``."""
+    if inner[-1:] not in ",?!":
         return None
-    subject, verb = words[:-1], words[-1]
-    if not re.fullmatch(r"[a-z]+(?:ed|s)", verb[0]) or verb[0].endswith("ss"):
-        return None
-    speaker = _phrase_speaker(ctx, subject, False)
-    if speaker is None or (speaker.kind == "descriptor" and len(subject) == 1):
-        return None
-    return Attribution(verb[0], speaker)
+    clause = []
+    for word in words:
+        if word[0] in ",;()—–":
+            break
+        clause.append(word)
+    for k in range(min(4, len(clause))):
+        if not _verb_like(clause[k][0]):
+            continue
+        if k == 0:  # inverted: "remembered Roy Verley"
+            name = clause[1:]
+            speaker = phrase_speaker(ctx, name, True) if 1 <= len(name) <= 3 else None
+            if speaker is not None and speaker.kind == "entity":
+                return Attribution(clause[0][0], speaker)
+            return None
+        if len(clause) - k - 1 > _UNKNOWN_VERB_TAIL:
+            return None
+        if any(w[0].casefold() == "that" for w in clause[k + 1 :]):
+            return None  # "he argued that ...": reported speech of its own
+        speaker = phrase_speaker(ctx, clause[:k], False)
+        if speaker is None or (speaker.kind == "descriptor" and k == 1):
+            return None
+        return Attribution(clause[k][0], speaker)
+    return None
+
+
+def _verb_like(word: str) -> bool:
+    return word in _IRREGULAR_CUES or (
+        re.fullmatch(r"[a-z]+(?:ed|s)", word) is not None and not word.endswith("ss")
+    )
 
 
 def _introduces_next(text: str, clause_end: int, next_quote: int) -> bool:
@@ -406,10 +287,10 @@ def _introduces_next(text: str, clause_end: int, next_quote: int) -> bool:
 def _inverted(ctx: Context, words: Sequence[tuple[str, int, int]]) -> Speaker | None:
     phrase = []
     for word in words:
-        if word[0] in ",;()—–" or word[0].casefold() in _PHRASE_STOP:
+        if word[0] in ",;()—–" or word[0].casefold() in PHRASE_STOP:
             break
         phrase.append(word)
-    return _phrase_speaker(ctx, phrase, True) if phrase else None
+    return phrase_speaker(ctx, phrase, True) if phrase else None
 
 
 @dataclass(slots=True)
@@ -419,6 +300,12 @@ class Lead:
     attribution: Attribution | None = None
     opens: bool = False  # the quote opens its sentence
     introduced: bool = False  # a comma, colon or cue right before the quote
+    #: the cue ends a clause that opens its sentence (``He added, "``, ``But, she said, "``):
+    #: what follows is the quote itself, even when it starts in lower case
+    heads: bool = False
+    #: a lead-in with a comma but no speech verb (``According to the newspaper, "``, ``As
+    #: Vulture put it, "``): an attribution only for a quote that is a whole sentence
+    weak: Attribution | None = None
 
 
 def attribution_before(ctx: Context, span: Span, floor: int, paragraph_start: int) -> Lead:
@@ -428,20 +315,24 @@ def attribution_before(ctx: Context, span: Span, floor: int, paragraph_start: in
     head = text[floor:start]
     clause_start = floor + _last_boundary(head, True)
     clause = text[clause_start:start].rstrip()
-    if not clause.strip() or clause.strip() in "—–-(":
+    bare = "".join(c for c in clause if unicodedata.category(c) != "Cf").strip()
+    if not bare or bare in "—–-(":  # nothing but a dash or a direction mark before it
         if start == paragraph_start and text[:start].rstrip().endswith(":"):
             return Lead(_previous_colon(ctx, start), True, True)
         return Lead(None, True, False)
-    words = _words(text, clause_start, clause_start + len(clause))
+    words = words_of(text, clause_start, clause_start + len(clause))
     lowered = [w.casefold() for w, _, _ in words]
+    if clause[-1] in "—–-(" and clause[-2:-1].isspace():
+        return Lead(None, True, False)  # a quote set off by a dash: 'to Mexico - "I love ...'
     if clause[-1] not in ",:" and not (lowered and lowered[-1] in CUES):
         return Lead()
     cue_at = max((k for k, w in enumerate(lowered) if w in CUES), default=-1)
     if cue_at < 0:
         if clause[-1] != ":":
-            return Lead(None, False, True)
+            return Lead(None, False, True, weak=Attribution(",", _lead_in_speaker(ctx, words)))
         return Lead(Attribution(":", _colon_speaker(ctx, words)), False, True)
     cue = words[cue_at][0]
+    last_word = len(words) - (2 if words[-1][0] in ",:" else 1)
     if cue_at == 0:  # "Said Dorothy Poynter, who grew up with Ali,"
         return Lead(Attribution(cue, _inverted(ctx, words[1:])), False, True)
     subject = words[:cue_at]
@@ -454,10 +345,23 @@ def attribution_before(ctx: Context, span: Span, floor: int, paragraph_start: in
             subject = _appositive_head(ctx, words[:cut])
     speaker = None
     if not (subject and subject[-1][0].casefold() in _LINKERS):
-        speaker = _phrase_speaker(ctx, subject, False)
+        speaker = phrase_speaker(ctx, subject, False)
     if speaker is None:  # "Trump called on her to resign and said,"
         speaker = _clause_subject(ctx, words[:cue_at])
-    return Lead(Attribution(cue, speaker), False, True)
+    before_subject = [w for w in words[: max(cut, 0)] if w[0].casefold() not in _OPENERS]
+    heads = cue_at == last_word and not before_subject
+    return Lead(Attribution(cue, speaker), False, True, heads=heads)
+
+
+def _lead_in_speaker(ctx: Context, words: Sequence[tuple[str, int, int]]) -> Speaker | None:
+    """The source named by a lead-in without a speech verb: ``According to X,``, ``As X
+    put it,``, or the subject of the clause (``Trump issued a statement,``)."""
+    lowered = [w.casefold() for w, _, _ in words]
+    if lowered[:2] == ["according", "to"]:
+        return _inverted(ctx, words[2:])
+    if lowered[:1] == ["as"]:
+        return phrase_speaker(ctx, _main_subject(words[1:]), False)
+    return _clause_subject(ctx, words)
 
 
 _BOUNDARY = re.compile(r"[.?!][\"”’')]*\s|\n")
@@ -497,8 +401,8 @@ def _colon_speaker(ctx: Context, words: Sequence[tuple[str, int, int]]) -> Speak
     pieces = [piece for piece in pieces if piece]
     if not pieces:
         return None
-    if len(pieces[-1]) <= 3 and all(_NAME_WORD.fullmatch(w[0]) for w in pieces[-1]):
-        return _phrase_speaker(ctx, pieces[-1], False)
+    if len(pieces[-1]) <= 3 and all(NAME_WORD.fullmatch(w[0]) for w in pieces[-1]):
+        return phrase_speaker(ctx, pieces[-1], False)
     first = pieces[0]
     skip = 1 if first[0][0].casefold() == "the" else 0
     entity = ctx.entity_at(first[0][1], first[-1][2])
@@ -520,15 +424,13 @@ def _clause_subject(ctx: Context, words: Sequence[tuple[str, int, int]]) -> Spea
         # the commas cut up is not the main one, and a name inside it is not the speaker
         return None
     pieces = _pieces(words)
-    while pieces and (
-        pieces[0][0][0].casefold() in _PHRASE_STOP or pieces[0][0][0].endswith("ing")
-    ):
+    while pieces and (pieces[0][0][0].casefold() in PHRASE_STOP or pieces[0][0][0].endswith("ing")):
         pieces = pieces[1:]
     if not pieces:
         return None
     first = pieces[0]
     if first[0][0].casefold() in ("he", "she"):
-        return _pronoun(ctx, first[0][0].casefold(), first[0][1], first[0][2])
+        return pronoun_speaker(ctx, first[0][0].casefold(), first[0][1], first[0][2])
     entity = ctx.entity_at(first[0][1], first[-1][2])
     if entity is None or entity.label != "PERSON":
         return None
@@ -566,10 +468,10 @@ def _previous_colon(ctx: Context, start: int) -> Attribution | None:
     line_start = text.rfind("\n", 0, end) + 1
     head = text[line_start:end]
     clause_start = line_start + _last_boundary(head, False)
-    words = _words(text, clause_start, end)
+    words = words_of(text, clause_start, end)
     lowered = [w.casefold() for w, _, _ in words]
     cue_at = max((k for k, w in enumerate(lowered) if w in CUES), default=-1)
     if cue_at < 0:
         return Attribution(":", None)
     subject = [w for w in words[:cue_at] if w[0].casefold() not in _FILLERS]
-    return Attribution(words[cue_at][0], _phrase_speaker(ctx, subject, False))
+    return Attribution(words[cue_at][0], phrase_speaker(ctx, subject, False))

@@ -8,33 +8,45 @@ all work, and a quote nested inside another (single or double) stays inside
 it. A quote still open at the end of a paragraph goes on when the next
 paragraph opens with a quotation mark (the convention for speech over several
 paragraphs) and is dropped otherwise: an unbalanced mark never produces a
-quote. Offsets (``start``, ``end``) cover the quote with its marks and index
-``Article.text``; ``text`` is the quoted words without the outer marks, the
-paragraphs of a long quote joined by a newline.
+quote. Misprinted marks are read for what they must be: an opening ``“`` typed
+to close (``here,“ said``), a closing ``”`` opening a paragraph, a mark right
+after a colon (``Gowdy:"``) or after a direction mark. Offsets (``start``,
+``end``) cover the quote with its marks and index ``Article.text``; ``text`` is
+the quoted words without the outer marks, the paragraphs of a long quote joined
+by a newline.
 
 **Speech, not scare quotes.** A quoted span is a direct quote when an
 attribution sits next to it: after it (``"...," she said``, ``"...," said
-Caddell``, ``"...," he surmised``, ``"..." Mr. Trump wrote on Twitter.``), or
-before it, ending in a comma or a colon (``One fan wrote, "..."``, ``Brown
-summed it up: "..."``, a paragraph ending in ``Caddell continued:``); the rules
-are in :mod:`storyline.nlp.attribution`. Words quoted inside a sentence without
-a speech verb next to them ("hot" and "cute", titles) are left out, and so is a
-quoted sentence with no attribution at all (measured on PolNeAR train, fewer
-than a third of those are annotated as quotes). A fragment quoted in mid-sentence
-(``he said there was "an implicit bargain"``, lower case after a cue) is left
-out too unless it opens its paragraph: PolNeAR annotates the reported speech
-around it, not a direct quote. A title inside an attribution (``said Steven
-Brill, author of "America's Bitter Pill,"``, ``told "Fox News."``) belongs to
-the attribution: it is neither a quote nor the second part of one.
+Caddell``, ``"...," he surmised``, ``"...?" Hannity pressed.``, ``"..." Mr. Trump
+wrote on Twitter.``, ``"..." Trump asked reporters``), at the end of the sentence
+the quote opens (``"This will be a challenge" for Clinton, said Kunin.``), on the
+line under a quote that fills its paragraph (``- Bernie Sanders.``), or before
+it, ending in a comma or a colon (``One fan wrote, "..."``, ``Brown summed it up:
+"..."``, a paragraph ending in ``Caddell continued:``); the rules are in
+:mod:`storyline.nlp.attribution`, the speakers in :mod:`storyline.nlp.speakers`.
+A lead-in with a comma but no speech verb (``According to the newspaper, "``,
+``As Vulture put it, "``) introduces a quote only when the quote is a whole
+sentence of five words or more. Words quoted inside a sentence without a speech
+verb next to them ("hot" and "cute") are left out, and so are titles in
+apposition (``his radio show, "Generations with Kevin Swanson,"``) and a quoted
+sentence with no attribution at all (measured on PolNeAR train, fewer than half
+of those are annotated as quotes). A fragment quoted in mid-sentence (``he said
+there was "an implicit bargain"``, lower case after a cue) is left out too
+unless it opens its paragraph or its sentence opens with the cue (``He added,
+"actually, ..."``) and it ends the sentence: PolNeAR annotates the reported
+speech around it, not a direct quote. A title inside an attribution (``said
+Steven Brill, author of "America's Bitter Pill,"``, ``told "Fox News."``)
+belongs to the attribution: it is neither a quote nor the second part of one.
 
 **Split quotes.** ``"Yes," she said, "you will."`` gives two quotes: the second
 has ``part_of`` set to the index of the first in ``Article.quotes`` and carries
 its speaker. A quote that follows its predecessor's attribution with nothing
-else in between is linked the same way, when it has no attribution of its own
+else in between is linked the same way when it has no attribution after it
 (``"...," said Caddell. "Yesterday, ..."``, also across a paragraph break, and
-on to the next paragraph again when that opens with a quote) or one naming the
-same speaker in the same paragraph. PolNeAR annotates these as one Content
-with several fragments.
+on to the next paragraph again when that opens with a quote). A quote with an
+attribution of its own after it is a quote of its own, even from the same
+speaker (``"...," she said. "...," she said.``). PolNeAR annotates the linked
+ones as one Content with several fragments, the others as one Content each.
 
 **Speakers** (``speaker_kind``): ``entity``, a name the entity stage found,
 given by its canonical form (or a capitalised name it missed, completed by the
@@ -51,6 +63,7 @@ than wrong.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
@@ -61,10 +74,12 @@ from .attribution import (
     CUES,
     Attribution,
     Context,
+    Lead,
     Span,
     Speaker,
     attribution_after,
     attribution_before,
+    attribution_beyond,
     clause_end,
 )
 
@@ -94,17 +109,22 @@ def _marks(text: str, start: int, end: int) -> list[_Mark]:
             mark = "''"
         before = text[a - 1] if a > start else " "
         after = text[b] if b < end else " "
-        space_before = before.isspace() or before in "([{—–-/"
+        if unicodedata.category(before) == "Cf":
+            before = " "  # a direction mark or zero-width space opening a line
+        space_before = before.isspace() or before in "([{—–-/:"
         space_after = after.isspace() or after in ".,;:!?)]}—–-…'’"
         if mark in "“„«":
             family = "«" if mark == "«" else "“"
-            can_open, can_close = not after.isspace(), before.isalnum() and after.isspace()
+            # an opening mark typed as a closer: 'here,“ said' ('word“' but not 'word “')
+            can_open = not after.isspace()
+            can_close = not before.isspace() and (after.isspace() or after in ".,;:!?")
+            can_close = can_close and (before.isalnum() or before in ".,!?…—–-")
             if can_close:
                 can_open = False
         elif mark in "”»":
             family = "«" if mark == "»" else "“"
             can_close = not before.isspace()
-            can_open = not can_close and not after.isspace()
+            can_open = not can_close and (not after.isspace() or a == start)
         else:
             family = mark
             can_open = space_before and not after.isspace()
@@ -191,37 +211,23 @@ def extract_quotes(text: str, entities: Sequence[Entity] = ()) -> list[Quote]:
         paragraph_start = text.rfind("\n", 0, span.start) + 1
         lead = attribution_before(ctx, span, max(paragraph_start, previous_end), paragraph_start)
         after = attribution_after(ctx, span, following) if lead.opens or lead.introduced else None
+        if after is None and lead.opens and lead.attribution is None:
+            after = attribution_beyond(ctx, span, following)
         attribution = after if after is not None else lead.attribution
         link = None
         if quotes and quotes[-1].end == previous_end and said_until is not None:
-            between = text[said_until : span.start]
-            if (
-                _only_punctuation(between, attribution is None)
-                and (attribution is None or "\n" not in between)
-                and text[: span.start].rstrip()[-1:] in _LINK_AFTER
-            ):
-                link = quotes[-1].part_of if quotes[-1].part_of is not None else len(quotes) - 1
+            link = _link(text, quotes, span, said_until, attribution)
         if attribution is None and link is None and _inside_attribution(text, span, said_until):
             said_until = clause_end(text, span.end, following)  # a title: told "Fox News"
             continue
         previous_end = span.end
-        if attribution is None and link is None:
-            said_until = None
-            continue
-        quote = Quote(span.text(text), span.start, span.end)
-        first = quotes[link] if link is not None else None
-        if first is not None and _same_speaker(text, first, attribution):
-            quote.part_of = link
-            quote.cue, quote.speaker, quote.speaker_kind = (
-                first.cue,
-                first.speaker,
-                first.speaker_kind,
-            )
-            quote.speaker_start, quote.speaker_end = first.speaker_start, first.speaker_end
-        elif attribution is not None and (lead.opens or not _partial(quote.text)):
-            quote.cue = attribution.cue if attribution.cue != ":" else None
-            _set_speaker(quote, attribution.speaker)
-        else:
+        own = after is not None and after.speaker is not None
+        if link is not None and own and len(span.pieces) > 1:
+            span = _continue_then_split(text, span, quotes, link)
+            lead = Lead(None, True, False)
+            link = None
+        quote = _quote(text, span, lead, after, attribution, quotes, link)
+        if quote is None:
             said_until = None
             continue
         if after is not None:
@@ -234,6 +240,79 @@ def extract_quotes(text: str, entities: Sequence[Entity] = ()) -> list[Quote]:
     return quotes
 
 
+def _link(
+    text: str, quotes: list[Quote], span: Span, said_until: int, attribution: Attribution | None
+) -> int | None:
+    """The index of the quote that ``span`` continues, when only punctuation separates it
+    from the attribution of the quote before."""
+    between = text[said_until : span.start]
+    if (
+        _only_punctuation(between, attribution is None)
+        and (attribution is None or "\n" not in between)
+        and (text[: span.start].rstrip()[-1:] in _LINK_AFTER or _cue_ends(text, span.start))
+    ):
+        return quotes[-1].part_of if quotes[-1].part_of is not None else len(quotes) - 1
+    return None
+
+
+def _continue_then_split(text: str, span: Span, quotes: list[Quote], link: int) -> Span:
+    """A quote over several paragraphs that continues the quote before and ends with an
+    attribution of its own (``"...," Sexton said. "... revel in it.¶"There's another
+    side ...," Sexton said.``): all but its last paragraph continue the quote before, the
+    last is a new quote. Returns the span left for the new quote."""
+    first = quotes[link]
+    head_end = span.pieces[-2][1]
+    part = Quote(Span(span.start, head_end, span.pieces[:-1]).text(text), span.start, head_end)
+    part.part_of, part.cue, part.speaker = link, first.cue, first.speaker
+    part.speaker_kind, part.speaker_start, part.speaker_end = (
+        first.speaker_kind,
+        first.speaker_start,
+        first.speaker_end,
+    )
+    quotes.append(part)
+    tail_start = text.rfind("\n", 0, span.pieces[-1][0]) + 1
+    return Span(tail_start, span.end, span.pieces[-1:])
+
+
+def _cue_ends(text: str, start: int) -> bool:
+    """Whether a speech verb ends right before ``start``, its full stop left out
+    (``"...," she said "Ultimately ..."``)."""
+    before = re.search(r"([a-z]+)\s+$", text[max(0, start - 20) : start])
+    return before is not None and before.group(1) in CUES
+
+
+def _quote(
+    text: str,
+    span: Span,
+    lead: Lead,
+    after: Attribution | None,
+    attribution: Attribution | None,
+    quotes: list[Quote],
+    link: int | None,
+) -> Quote | None:
+    """The quote ``span`` stands for, with its speaker, or None when it is not speech."""
+    words = span.text(text)
+    if not lead.opens and (lead.attribution is None or after is not None) and _title(words):
+        return None  # a title in apposition: 'his radio show, "Generations with Kevin Swanson,"'
+    quote = Quote(words, span.start, span.end)
+    first = quotes[link] if link is not None else None
+    own = after is not None and after.speaker is not None  # '"...," she said' of its own
+    if first is not None and not own and _same_speaker(text, first, attribution):
+        quote.part_of = link
+        quote.cue, quote.speaker, quote.speaker_kind = first.cue, first.speaker, first.speaker_kind
+        quote.speaker_start, quote.speaker_end = first.speaker_start, first.speaker_end
+    elif attribution is None and lead.weak is not None and _whole_sentence(words):
+        _set_speaker(quote, lead.weak.speaker)
+    elif attribution is not None and (
+        lead.opens or (lead.heads and _ends_sentence(words)) or not _partial(words)
+    ):
+        quote.cue = attribution.cue if attribution.cue not in (":", "-") else None
+        _set_speaker(quote, attribution.speaker)
+    else:
+        return None
+    return quote
+
+
 def _inside_attribution(text: str, span: Span, said_until: int | None) -> bool:
     """Whether a quoted title sits inside the attribution of the quote before it."""
     return said_until == span.start and text[: span.start].rstrip()[-1:] not in _LINK_AFTER
@@ -243,6 +322,28 @@ def _partial(words: str) -> bool:
     """A quoted fragment that starts in mid-sentence (``said there was "an implicit
     bargain"``): PolNeAR annotates the reported speech around it, not a direct quote."""
     return words[:1].islower()
+
+
+_SMALL_WORDS = frozenset("a an and as at but by for in of on or the to with vs".split())
+
+
+def _title(words: str) -> bool:
+    """Capitalised like a title (``This Kind of War``, ``Crippled America: How to Make
+    America Great Again``): every word but the small ones, no sentence end inside."""
+    tokens = re.findall(r"[^\W\d_][\w'’-]*", words)
+    if not 1 <= len(tokens) <= 10 or re.search(r"[.!?]\s", words):
+        return False
+    return all(t[:1].isupper() or t.casefold() in _SMALL_WORDS for t in tokens)
+
+
+def _ends_sentence(words: str) -> bool:
+    return words.rstrip(" \"'”’")[-1:] in ".!?"
+
+
+def _whole_sentence(words: str) -> bool:
+    """A quoted sentence of its own (capitalised, five words or more, ending in ``.!?``),
+    not a title or a slogan."""
+    return words[:1].isupper() and len(words.split()) >= 5 and _ends_sentence(words)
 
 
 def _only_punctuation(between: str, new_paragraph: bool) -> bool:
