@@ -837,7 +837,7 @@ def main() -> None:
         choices=("small", "large", "none"),
         default="small",
         help="stored articles for the scaling figures: small = 10k and 100k, "
-        "large = also 1M (hours on 2 shared cores), none = skip",
+        "large = also 300k, 500k and 1M (hours on 2 shared cores), none = skip",
     )
     parser.add_argument("--rounds", type=int, default=3, help="alternating throughput runs")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
@@ -883,7 +883,11 @@ def main() -> None:
         results["sweep"] = sweep_section(docs, items, 1.0)
         heavy, _ = corpus.generate(args.seed, strength=3.0)
         results["sweep"] += sweep_section(heavy, items_of(heavy), 3.0)
-    sizes = {"small": [10_000, 100_000], "large": [10_000, 100_000, 1_000_000], "none": []}
+    sizes = {
+        "small": [10_000, 100_000],
+        "large": [10_000, 100_000, 300_000, 500_000, 1_000_000],
+        "none": [],
+    }
     if sizes[args.scale]:
         results["scaling"] = scaling_section(
             sizes[args.scale], args.seed, config, args.workdir, args.sqlite_cache_mb
