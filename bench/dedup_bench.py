@@ -55,7 +55,7 @@ from dedup_corpus import Doc
 from storyline.config import Config
 from storyline.dedup import Deduplicator, InMemoryCopyIndex
 from storyline.model import Article, format_datetime
-from storyline.store import SqliteCopyIndex, Store
+from storyline.store import COPY_INDEX_CACHE_MB, COPY_INDEX_MMAP_MB, SqliteCopyIndex, Store
 from storyline.text import STOPWORDS, text_hash, words
 
 THRESHOLDS = (0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.15, 0.1)
@@ -343,6 +343,9 @@ class Synthetic:
         self.layouts: list[list[list[str]]] = []
         self.types: list[list[str]] = []
         self.numbers: list[list[str]] = []
+        #: each base as a format string with a numbered slot per content word and number
+        #: (types, then numbers): a million articles are made by one ``format`` each
+        self.templates: list[str] = []
         for base in bases:
             layout = [re.findall(r"\w+(?:'\w+)?|[^\w\s]+", p) for p in corpus.paragraphs(base.text)]
             content = sorted(
@@ -352,6 +355,14 @@ class Synthetic:
             self.layouts.append(layout)
             self.types.append(content)
             self.numbers.append(sorted({t for p in layout for t in p if t.isdigit()}))
+            slot = {t: f"{{{i}}}" for i, t in enumerate(content + self.numbers[-1])}
+            literal = {"{": "{{", "}": "}}"}
+            self.templates.append(
+                "\n\n".join(
+                    " ".join(slot.get(t) or "".join(literal.get(c, c) for c in t) for t in p)
+                    for p in layout
+                )
+            )
         self.vocab = [w for w, _ in counts.most_common()]
         weights = [n for _, n in counts.most_common()]
         total = 0.0
@@ -365,9 +376,8 @@ class Synthetic:
         rng = random.Random(self.seed * 1_000_003 + number)
         types = self.types[which]
         chosen = rng.choices(self.vocab, cum_weights=self.cumulative, k=len(types))
-        swap = dict(zip(types, chosen, strict=True))
-        swap.update({n: str(rng.randrange(1, 10 ** len(n))) for n in self.numbers[which]})
-        text = "\n\n".join(" ".join(swap.get(t, t) for t in p) for p in self.layouts[which])
+        numbers = [str(rng.randrange(1, 10 ** len(n))) for n in self.numbers[which]]
+        text = self.templates[which].format(*chosen, *numbers)
         when = datetime(2016, 1, 1, tzinfo=UTC) + timedelta(minutes=number)
         return Doc(
             f"syn-{number}",
@@ -389,6 +399,14 @@ def rss_mb() -> float:
     with Path("/proc/self/statm").open() as handle:
         pages = int(handle.read().split()[1])
     return pages * os.sysconf("SC_PAGE_SIZE") / 1e6
+
+
+def private_mb() -> float:
+    """Resident memory that is not pages of mapped files (the store's mapped pages are
+    shared with the operating system's file cache and given back under pressure)."""
+    with Path("/proc/self/statm").open() as handle:
+        fields = handle.read().split()
+    return (int(fields[1]) - int(fields[2])) * os.sysconf("SC_PAGE_SIZE") / 1e6
 
 
 def peak_rss_mb() -> float:
@@ -457,7 +475,7 @@ def open_store(path: str, config: Config, make: Synthetic, stored: int, cache_mb
     """Seconds from opening the file to the first article checked against the index."""
     timing = Timing.start()
     store = connect(path, cache_mb)
-    stage = Deduplicator(config, SqliteCopyIndex(store))
+    stage = Deduplicator(config, copy_index(store, cache_mb))
     first = items_of([make(10**9 - 1 - stored)])[0]
     try:
         with store.atomic():
@@ -471,11 +489,16 @@ def open_store(path: str, config: Config, make: Synthetic, stored: int, cache_mb
 
 
 def connect(path: str, cache_mb: int) -> Store:
-    """The store, with SQLite's page cache set to ``cache_mb`` (0: SQLite's 2 MB)."""
+    """The store, with SQLite's page cache set to ``cache_mb`` (0: what the copy index
+    sets, ``COPY_INDEX_CACHE_MB``)."""
     store = Store(path)
     if cache_mb:
         store.db.execute(f"PRAGMA cache_size = {-1024 * cache_mb}")
     return store
+
+
+def copy_index(store: Store, cache_mb: int) -> SqliteCopyIndex:
+    return SqliteCopyIndex(store, cache_mb=cache_mb or COPY_INDEX_CACHE_MB)
 
 
 def scaling(
@@ -499,7 +522,7 @@ def scaling(
         if size < stored:
             continue
         store = connect(path, cache_mb)
-        stage = Deduplicator(config, SqliteCopyIndex(store))
+        stage = Deduplicator(config, copy_index(store, cache_mb))
         built, added = Timing(), 0
         while stored < size:
             items = items_of(make(n) for n in range(stored, min(size, stored + 500)))
@@ -521,6 +544,7 @@ def scaling(
             "build_wall_us": round(built.wall / added * 1e6, 1) if added else None,
             "open_seconds": round(opened, 3),
             "rss_mb": round(rss_mb(), 1),
+            "private_mb": round(private_mb(), 1),
             "peak_rss_mb": round(peak_rss_mb(), 1),
             "db_mb": round(sum(p.stat().st_size for p in folder.glob("scale.db*")) / 1e6, 1),
         }
@@ -533,7 +557,8 @@ def scaling(
             f"{row['cold_wall_us']:.0f} wall; "
             f"building to here {build}; probe copies found "
             f"{row['probe_copies_found']:.3f}; open {row['open_seconds']:.3f} s; "
-            f"RSS {row['rss_mb']:.0f} MB; file {row['db_mb']:.0f} MB",
+            f"RSS {row['rss_mb']:.0f} MB (not file-mapped {row['private_mb']:.0f} MB); "
+            f"file {row['db_mb']:.0f} MB",
             flush=True,
         )
     return rows
@@ -709,7 +734,7 @@ def throughput_section(
 def scaling_section(
     sizes: list[int], seed: int, config: Config, workdir: Path | None, cache_mb: int
 ) -> list[Any]:
-    cache = f"{cache_mb} MB" if cache_mb else "SQLite's default 2 MB"
+    cache = f"{cache_mb or COPY_INDEX_CACHE_MB} MB, file mapped up to {COPY_INDEX_MMAP_MB} MB"
     print(
         f"\n3. scaling on SQLite: probe of 1000 articles (rolled back) at {sizes}; "
         f"page cache {cache}"
@@ -812,7 +837,7 @@ def main() -> None:
         choices=("small", "large", "none"),
         default="small",
         help="stored articles for the scaling figures: small = 10k and 100k, "
-        "large = also 1M (hours on 2 shared cores), none = skip",
+        "large = also 300k, 500k and 1M (hours on 2 shared cores), none = skip",
     )
     parser.add_argument("--rounds", type=int, default=3, help="alternating throughput runs")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
@@ -830,7 +855,8 @@ def main() -> None:
         "--sqlite-cache-mb",
         type=int,
         default=0,
-        help="SQLite page cache for the scaling store (default: SQLite's 2 MB)",
+        help="SQLite page cache for the scaling store (default: the copy index's "
+        f"{COPY_INDEX_CACHE_MB} MB)",
     )
     args = parser.parse_args()
     corpus.need_shared()
@@ -857,7 +883,11 @@ def main() -> None:
         results["sweep"] = sweep_section(docs, items, 1.0)
         heavy, _ = corpus.generate(args.seed, strength=3.0)
         results["sweep"] += sweep_section(heavy, items_of(heavy), 3.0)
-    sizes = {"small": [10_000, 100_000], "large": [10_000, 100_000, 1_000_000], "none": []}
+    sizes = {
+        "small": [10_000, 100_000],
+        "large": [10_000, 100_000, 300_000, 500_000, 1_000_000],
+        "none": [],
+    }
     if sizes[args.scale]:
         results["scaling"] = scaling_section(
             sizes[args.scale], args.seed, config, args.workdir, args.sqlite_cache_mb

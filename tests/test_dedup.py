@@ -438,6 +438,28 @@ def test_dedup_tokens_are_the_words_of_storyline_text() -> None:
     assert len(tokenise("東京都は晴れ")) == 6
 
 
+def test_dedup_tokens_skip_normalising_only_when_nfkc_changes_nothing() -> None:
+    """Texts are normalised only when NFKC can change their words; the words are
+    always those of the normalised text, whatever characters meet."""
+    import unicodedata
+
+    from storyline.dedup.sketch import _words
+
+    pieces = [
+        "a", "É", "e", "\u0301", "\u0308", "\u00a0", "…", "’", "'", "—", "\n", " ",
+        "ﬁ", "Ａ", "²", "3", "ß", "İ", "가", "\u1100", "\u1161", "\u11a8", "東", "は",
+        "\u2009", "\u3000", "\uff07", "\u0385", "\U0001d400", "\U000e0101", "x",
+    ]  # fmt: skip
+    rng = random.Random(7)
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 12)))
+        tokens = tokenise(text)
+        normalised = _words(unicodedata.normalize("NFKC", text))
+        assert tokens.hashes.tolist() == normalised[0].tolist(), repr(text)
+        assert tokens.line.tolist() == normalised[1].tolist(), repr(text)
+        assert tokens.numeric.tolist() == normalised[2].tolist(), repr(text)
+
+
 # -- groups and originals ---------------------------------------------------------------
 
 

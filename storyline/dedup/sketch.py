@@ -69,7 +69,10 @@ class Tokens:
 
 @cache
 def _tables() -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.uint32], npt.NDArray[np.bool_]]:
-    """Per code point: character class, case-folded code point, is a digit."""
+    """Per code point: character class, case-folded code point, is a digit.
+
+    The tables stop at ``_TABLE_SIZE - 1``: code points above are looked up there,
+    an unassigned code point of no class."""
     kind = np.zeros(_TABLE_SIZE, dtype=np.uint8)
     fold = np.arange(_TABLE_SIZE, dtype=np.uint32)
     digit = np.zeros(_TABLE_SIZE, dtype=np.bool_)
@@ -91,6 +94,49 @@ def _tables() -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.uint32], npt.NDArra
     fold[ord("’")] = ord("'")
     kind[ord("\n")] = _NEWLINE
     return kind, fold, digit
+
+
+@cache
+def _nfkc_matters() -> npt.NDArray[np.bool_]:
+    """Per code point: whether NFKC may change the tokens of a text holding it.
+
+    NFKC of a whole text is the NFKC of each character, concatenated, unless
+    characters are reordered or composed across their boundaries, which only
+    combining marks and the second halves of composition pairs (and Hangul vowels
+    and final consonants) start. A character that NFKC leaves alone matters only
+    if it is one of those; one that NFKC changes into characters that are neither
+    word characters, apostrophes, line breaks nor such marks (no-break spaces,
+    the ellipsis, dashes of other widths) moves no word boundary and no line, so it
+    does not matter either. News text is full of such characters, and normalising
+    costs more than tokenising.
+    """
+    kind = _tables()[0]
+    seconds = {*range(0x1161, 0x1176), *range(0x11A8, 0x11C3)}  # Hangul V and T
+    changed = []
+    for code in range(_TABLE_SIZE):
+        char = chr(code)
+        decomposition = unicodedata.decomposition(char)
+        if decomposition and not decomposition.startswith("<"):
+            parts = decomposition.split()
+            if len(parts) == 2:
+                seconds.add(int(parts[1], 16))
+        if unicodedata.normalize("NFKC", char) != char:
+            changed.append(code)
+    matters = np.zeros(_TABLE_SIZE, dtype=np.bool_)
+    for code in range(_TABLE_SIZE):
+        if unicodedata.combining(chr(code)) or code in seconds:
+            matters[code] = True
+
+    def inert(code: int) -> bool:
+        return code < _TABLE_SIZE and kind[code] == _OTHER and not matters[code]
+
+    for code in changed:
+        if not (
+            inert(code) and all(inert(ord(c)) for c in unicodedata.normalize("NFKC", chr(code)))
+        ):
+            matters[code] = True
+    matters[_TABLE_SIZE - 1] = True  # stands for every code point above the tables
+    return matters
 
 
 def mix(values: U64) -> U64:
@@ -121,20 +167,35 @@ def distinct(values: U64) -> U64:
 
 def normalise(text: str) -> str:
     """The text tokenising sees: Unicode NFKC (full-width letters, ligatures, spaces)."""
-    if unicodedata.is_normalized("NFKC", text):
+    # ASCII is its own NFKC form, and checking that is a hundred times cheaper
+    if text.isascii() or unicodedata.is_normalized("NFKC", text):
         return text
     return unicodedata.normalize("NFKC", text)
 
 
 def tokenise(text: str) -> Tokens:
-    """Case-folded words of ``text`` as stable 64-bit hashes, with their line numbers."""
-    return Tokens(*_words(normalise(text)))
+    """Case-folded words of ``text`` as stable 64-bit hashes, with their line numbers.
+
+    The words are those of the NFKC form of ``text``; the text is normalised only
+    when that can change them (:func:`_nfkc_matters`)."""
+    codes = _code_points(text)
+    if not text.isascii() and _nfkc_matters()[codes].any():
+        return Tokens(*_words(normalise(text)))
+    return Tokens(*_words(text, codes))
 
 
-def _words(text: str) -> tuple[U64, npt.NDArray[np.intp], npt.NDArray[np.bool_], int]:
-    kind_of, fold, digit = _tables()
+def _code_points(text: str) -> npt.NDArray[np.uint32]:
+    """The text's code points, those above the tables as the tables' last one."""
     codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    codes = np.minimum(codes, np.uint32(_TABLE_SIZE - 1))
+    return np.minimum(codes, np.uint32(_TABLE_SIZE - 1))
+
+
+def _words(
+    text: str, codes: npt.NDArray[np.uint32] | None = None
+) -> tuple[U64, npt.NDArray[np.intp], npt.NDArray[np.bool_], int]:
+    kind_of, fold, digit = _tables()
+    if codes is None:
+        codes = _code_points(text)
     kind = kind_of[codes]
     breaks = (kind == _NEWLINE).nonzero()[0]
     word = kind == _WORD
@@ -240,9 +301,37 @@ def shingle(hashes: U64, size: int) -> U64:
 
 def is_stop(hashes: U64) -> npt.NDArray[np.bool_]:
     """Which token hashes are function words of a language storyline knows."""
+    table, probes = _stop_table()
+    mask = np.uint64(table.size - 1)
+    slot = hashes & mask
+    found: npt.NDArray[np.bool_] = table[slot] == hashes
+    for _ in range(1, probes):  # linear probing, as deep as the table was built
+        slot = (slot + np.uint64(1)) & mask
+        found |= table[slot] == hashes
+    return found
+
+
+@cache
+def _stop_table() -> tuple[U64, int]:
+    """An open-addressing table of the function-word hashes, and its longest probe.
+
+    Looking a token up costs a gather and a comparison per probe: several times
+    cheaper than a binary search over the sorted hashes. Hashes are already mixed,
+    so their low bits index the table. An empty slot holds a value whose low bits
+    are half the table away from its own, which no token probing it can equal.
+    """
     stops = _stop_hashes()
-    where = np.minimum(np.searchsorted(stops, hashes), stops.size - 1)
-    return stops[where] == hashes  # type: ignore[no-any-return]
+    size = 1 << max(10, (stops.size * 16).bit_length())
+    empty = (np.arange(size, dtype=np.uint64) + np.uint64(size // 2)) & np.uint64(size - 1)
+    table = empty.copy()
+    probes = 1
+    for value in stops.tolist():
+        slot, depth = value & (size - 1), 1
+        while table[slot] != empty[slot]:
+            slot, depth = (slot + 1) & (size - 1), depth + 1
+        table[slot] = value
+        probes = max(probes, depth)
+    return table, probes
 
 
 def anchors(
@@ -255,12 +344,13 @@ def anchors(
     (``one of the 2016``, ``in the first 100`` are in every other text).
     """
     where = (shingles % np.uint64(max(rate, 1)) == 0).nonzero()[0]
-    if where.size == 0:
+    if where.size == 0 or limit < 1:
         return np.zeros(0, dtype=np.uint64)
-    window = where[:, None] + np.arange(size)
-    weak = is_stop(words[window]) | numeric[window]
-    common = (size - weak.sum(axis=1)) < min(2, size)
-    picked = dict.fromkeys(shingles[where[~common]].tolist())  # first occurrences, in order
+    # strong words (neither function words nor numbers) per window, from a prefix sum
+    strong = np.zeros(words.size + 1, dtype=np.int32)
+    np.cumsum(~(is_stop(words) | numeric), out=strong[1:])
+    kept = where[(strong[where + size] - strong[where]) >= min(2, size)]
+    picked = dict.fromkeys(shingles[kept].tolist())  # first occurrences, in order
     return np.fromiter(picked, dtype=np.uint64, count=len(picked))[:limit]
 
 
@@ -275,10 +365,20 @@ def signature(shingle_set: U64, num_perm: int, seed: int) -> U64:
 def band_keys(digest: U64, bands: int) -> U64:
     """One key per LSH band: a hash of the band's rows and of the band's number."""
     rows = digest.reshape(bands, -1)
-    acc = np.arange(1, bands + 1, dtype=np.uint64) * _P1
-    for j in range(rows.shape[1]):
-        acc = acc * _P2 + rows[:, j]
-    return mix(acc)
+    start, powers = _band_polynomial(bands, rows.shape[1])
+    # the polynomial acc = acc * P2 + row over the band's rows, as one product (mod 2**64)
+    return mix(start + rows @ powers)
+
+
+@cache
+def _band_polynomial(bands: int, width: int) -> tuple[U64, U64]:
+    """Each band's seed (its number) times ``P2**width``, and ``P2**(width - 1 - j)``."""
+    modulus = 1 << 64
+    start = [
+        (band * int(_P1) * pow(int(_P2), width, modulus)) % modulus for band in range(1, bands + 1)
+    ]
+    powers = [pow(int(_P2), width - 1 - j, modulus) for j in range(width)]
+    return np.array(start, dtype=np.uint64), np.array(powers, dtype=np.uint64)
 
 
 def to_signed(values: U64) -> list[int]:

@@ -37,6 +37,7 @@ from datetime import datetime
 from typing import ClassVar
 
 import numpy as np
+import numpy.typing as npt
 from rensa import RMinHash
 
 from ..config import Config
@@ -295,6 +296,18 @@ class Deduplicator(BaseStage):
 
     def analyse(self, text: str, outlet: str | None) -> Analysis:
         s = self.settings
+        lines, body, ordered, numeric = self._body(text, outlet)
+        if body.shingles.size < s.min_shingles:
+            return Analysis(lines, body, [], [])
+        picked = anchors(ordered, body.words, numeric, s.shingle_words, s.anchor_rate, s.anchors)
+        bands = band_keys(signature(body.shingles, s.num_perm, s.seed), s.bands)
+        return Analysis(lines, body, to_signed(bands), to_signed(picked))
+
+    def _body(
+        self, text: str, outlet: str | None
+    ) -> tuple[Lines, Body, U64, npt.NDArray[np.bool_]]:
+        """The body of ``text``, its lines, its shingles in reading order and which of
+        its words are numbers: all that verifying a candidate needs (no sketch)."""
         tokens = tokenise(text)
         lines = self._lines(text, tokens, outlet)
         body_text, numeric = text, tokens.numeric
@@ -307,14 +320,9 @@ class Deduplicator(BaseStage):
             body_text = "\n".join(raw[i] for i in np.flatnonzero(~dropped[: len(raw)]).tolist())
         else:
             words = tokens.hashes
-        ordered = shingle(words, s.shingle_words)
-        shingle_set = distinct(ordered)
-        body = Body(shingle_set, int(words.size), lines.hashes, words, body_text)
-        if shingle_set.size < s.min_shingles:
-            return Analysis(lines, body, [], [])
-        picked = anchors(ordered, words, numeric, s.shingle_words, s.anchor_rate, s.anchors)
-        bands = band_keys(signature(shingle_set, s.num_perm, s.seed), s.bands)
-        return Analysis(lines, body, to_signed(bands), to_signed(picked))
+        ordered = shingle(words, self.settings.shingle_words)
+        body = Body(distinct(ordered), int(words.size), lines.hashes, words, body_text)
+        return lines, body, ordered, numeric
 
     def _lines(self, text: str, tokens: Tokens, outlet: str | None, counted: bool = False) -> Lines:
         s = self.settings
@@ -330,7 +338,7 @@ class Deduplicator(BaseStage):
             self._cache.move_to_end(doc.key)
             return body
         text, outlet = self.index.source(doc.key)
-        body = self.analyse(text, outlet).body
+        body = self._body(text, outlet)[1]
         self._remember(doc.key, body)
         return body
 
@@ -434,7 +442,7 @@ class Deduplicator(BaseStage):
                 text_hash=digest,
                 bands=analysis.bands,
                 anchors=analysis.anchors,
-                lines=to_signed(np.unique(counted)),
+                lines=to_signed(distinct(counted)),
                 text=article.text,
                 outlet=article.outlet,
                 link=article.copy_of,
