@@ -51,7 +51,7 @@ test: lint typecheck
 # Benchmarks print ours and the named baseline side by side; see docs/benchmarks.md.
 BENCH_STAMP := $(VENV)/.installed-bench
 BENCHES := bench-dedup bench-cluster bench-cluster-speed bench-quotes bench-ner bench-nlp-speed \
-	bench-times bench-contradictions
+	bench-times bench-contradictions bench-web
 .PHONY: $(BENCHES)
 
 bench: $(BENCHES)
@@ -76,6 +76,9 @@ bench-times: $(BENCH_STAMP)
 	$(BIN)/python bench/tempeval_bench.py
 bench-contradictions: $(BENCH_STAMP)
 	$(BIN)/python bench/contradictions_bench.py
+# 100k articles built once into bench-work/ (re-runs reuse it), then storyline and Datasette
+bench-web: $(BENCH_STAMP)
+	$(BIN)/python bench/web_latency.py --workdir bench-work
 
 # Re-pin every dependency from a fresh environment (run after changing pyproject.toml).
 lock:

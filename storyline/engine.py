@@ -302,9 +302,19 @@ class Engine:
 
     # -- reading ------------------------------------------------------------------
 
-    def stories(self, limit: int | None = None) -> list[Story]:
-        """Storylines, newest first; each lists its events."""
-        return self.store.stories("storyline", limit)
+    def stories(
+        self, limit: int | None = None, offset: int = 0, *, by_day: bool = False
+    ) -> list[Story]:
+        """Storylines, newest first (``by_day``: the same day's largest first); each lists
+        its events."""
+        return self.store.stories("storyline", limit, offset, by_day=by_day)
+
+    def count_stories(self, kind: str = "storyline") -> int:
+        return self.store.count_stories(kind)
+
+    def version(self) -> tuple[int, int]:
+        """Changes whenever a write batch commits: what caches of views are keyed on."""
+        return self.store.version()
 
     def events(self, limit: int | None = None) -> list[Story]:
         return self.store.stories("event", limit)
@@ -334,16 +344,22 @@ class Engine:
         events = [self.store.story(event) for event in story.events]
         return StoryPage(story, computed.headline or story.title, articles, events)
 
-    def search(self, query: str, limit: int = 20) -> dict[str, list[dict[str, Any]]]:
-        """Articles, stories, quotes and entities matching an FTS5 ``query``, best first.
+    def search(
+        self, query: str, limit: int = 20, offset: int = 0
+    ) -> dict[str, list[dict[str, Any]]]:
+        """Articles, stories, quotes and entities matching an FTS5 ``query``, best first;
+        ``limit`` and ``offset`` page each kind (stories are those of the page's hits).
 
         Snippets mark matched words with :data:`MATCH_START` and :data:`MATCH_END`.
         Raises :class:`QueryError` for an empty or malformed query.
         """
         if not query.strip():
             raise QueryError("nothing to search for: the query is empty")
-        found = {kind: self.store.search(query, kind, limit) for kind in ("article", "quote")}
-        entity_hits = self.store.search(query, "entity", limit * 5)
+        found = {
+            kind: self.store.search(query, kind, limit, offset) for kind in ("article", "quote")
+        }
+        # entity hits are per article: group them, then page the names
+        entity_hits = self.store.search(query, "entity", (offset + limit) * 5)
         ids = {hit["article"] for hits in (*found.values(), entity_hits) for hit in hits}
         known = {article.id: article for article in self.store.articles(sorted(ids))}
 
@@ -386,7 +402,7 @@ class Engine:
             "articles": articles,
             "stories": stories,
             "quotes": quotes,
-            "entities": list(entities.values())[:limit],
+            "entities": list(entities.values())[offset : offset + limit],
         }
 
     def entity(self, name: str) -> dict[str, Any]:

@@ -317,7 +317,9 @@ class Store:
         )
         return [row[0] for row in rows]
 
-    def search(self, query: str, kind: str, limit: int = 20) -> list[dict[str, Any]]:
+    def search(
+        self, query: str, kind: str, limit: int = 20, offset: int = 0
+    ) -> list[dict[str, Any]]:
         """Full-text matches of one kind (``article``, ``quote`` or ``entity``), best first.
 
         Each hit has ``kind``, ``article``, ``name``, ``body`` (the quote's words, or an
@@ -334,8 +336,8 @@ class Store:
                           snippet(search_index, 2, ?, ?, ?, 12) AS name_snippet,
                           snippet(search_index, 3, ?, ?, ?, 24) AS snippet
                    FROM search_index WHERE search_index MATCH ? AND kind = ?
-                   ORDER BY rank LIMIT ?""",
-                (*marks, *marks, query, kind, limit),
+                   ORDER BY rank LIMIT ? OFFSET ?""",
+                (*marks, *marks, query, kind, limit, offset),
             ).fetchall()
         except sqlite3.OperationalError as error:
             reasons = ("fts5", "syntax", "no such column", "unterminated", "unknown special")
@@ -484,19 +486,43 @@ class Store:
 
     # -- stories ------------------------------------------------------------------
 
-    def stories(self, kind: str | None = None, limit: int | None = None) -> list[Story]:
-        """Events and storylines, newest first (undated ones after, latest created first)."""
+    def stories(
+        self,
+        kind: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+        *,
+        by_day: bool = False,
+    ) -> list[Story]:
+        """Events and storylines, newest first (undated ones after, latest created first).
+
+        With ``by_day``, stories last updated on the same day come largest first.
+        """
         where = "WHERE kind = ?" if kind else ""
         params: list[Any] = [kind] if kind else []
-        query = (
-            f"SELECT * FROM clusters {where} "
-            "ORDER BY last_published IS NULL, last_published DESC, seq DESC"
+        newest = (
+            "substr(last_published, 1, 10) DESC, size DESC" if by_day else "last_published DESC"
         )
-        if limit is not None:
-            query += " LIMIT ?"
-            params.append(limit)
+        query = (
+            f"SELECT * FROM clusters {where} ORDER BY last_published IS NULL, {newest}, seq DESC"
+        )
+        if limit is not None or offset:
+            query += " LIMIT ? OFFSET ?"
+            params.extend((-1 if limit is None else limit, offset))
         rows = self.db.execute(query, params).fetchall()
         return [self._story_from_row(row) for row in rows]
+
+    def count_stories(self, kind: str | None = None) -> int:
+        where, params = ("WHERE kind = ?", [kind]) if kind else ("", [])
+        return int(self.db.execute(f"SELECT count(*) FROM clusters {where}", params).fetchone()[0])
+
+    def version(self) -> tuple[int, int]:
+        """A value that changes with every committed write batch: a cache key for views."""
+        row = self.db.execute(
+            "SELECT coalesce((SELECT max(seq) FROM articles), 0), "
+            "coalesce((SELECT max(seq) FROM assignments), 0)"
+        ).fetchone()
+        return int(row[0]), int(row[1])
 
     def storylines_quoting(self, speaker: str) -> list[str]:
         """Storylines with an article whose quotes may name ``speaker`` (a cheap pre-filter)."""

@@ -22,6 +22,7 @@ from ..config import Config
 from ..engine import Engine
 from ..errors import ConfigError, NotFoundError, QueryError, StoreError, StorylineError
 from ..store import Store
+from .content import StoryCache
 from .render import Templates
 
 HERE = Path(__file__).parent
@@ -66,6 +67,7 @@ def create_app(
     app.state.db = path
     app.state.config = config
     app.state.templates = Templates(HERE / "templates")
+    app.state.story_cache = StoryCache()
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     from . import api, feeds, pages
