@@ -355,23 +355,22 @@ class Engine:
         """
         if not query.strip():
             raise QueryError("nothing to search for: the query is empty")
-        found = {
-            kind: self.store.search(query, kind, limit, offset) for kind in ("article", "quote")
-        }
         # entity hits are per article: group them, then page the names
-        entity_hits = self.store.search(query, "entity", (offset + limit) * 5)
-        ids = {hit["article"] for hits in (*found.values(), entity_hits) for hit in hits}
-        known = {article.id: article for article in self.store.articles(sorted(ids))}
+        pages = {"article": (limit, offset), "quote": (limit, offset)}
+        found = self.store.search_kinds(query, {**pages, "entity": ((offset + limit) * 5, 0)})
+        entity_hits = found.pop("entity")
+        ids = {hit["article"] for hits in found.values() for hit in hits}
+        known = self.store.listings(sorted(ids))
 
         def where(hit: dict[str, Any]) -> dict[str, Any]:
-            article = known[hit["article"]]
+            listing = known[hit["article"]]
             return {
                 **hit,
-                "title": article.title,
-                "outlet": article.outlet,
-                "published": format_datetime(article.published),
-                "storyline": article.storyline,
-                "event": article.event,
+                "title": listing["title"],
+                "outlet": listing["outlet"],
+                "published": listing["published"],
+                "storyline": listing["storyline"],
+                "event": listing["event"],
             }
 
         articles = [where(hit) for hit in found["article"]]
@@ -386,18 +385,13 @@ class Engine:
         for hit in articles + quotes:
             if hit["storyline"]:
                 storylines[hit["storyline"]] = storylines.get(hit["storyline"], 0) + 1
-        stories = []
-        for storyline_id, hits in storylines.items():
-            story = self.store.story(storyline_id)
-            stories.append(
-                {
-                    "id": story.id,
-                    "title": story.title,
-                    "matches": hits,
-                    "articles": len(story.articles),
-                    "independent_reports": story.independent_reports,
-                }
-            )
+        listed = self.store.story_listings(list(storylines))
+        keys = ("id", "title", "articles", "independent_reports")
+        stories = [
+            {**{key: listed[storyline_id][key] for key in keys}, "matches": hits}
+            for storyline_id, hits in storylines.items()
+            if storyline_id in listed
+        ]
         return {
             "articles": articles,
             "stories": stories,

@@ -10,9 +10,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
 
 from . import content, schemas
-from .app import EngineDep
+from .app import EngineDep, cached
 from .render import plain_snippet
 
 router = APIRouter(prefix="/api", tags=["api"])
@@ -45,9 +46,14 @@ def story(
     story_id: str,
     limit: Limit = content.ARTICLES_PAGE_SIZE,
     offset: Offset = 0,
-) -> dict[str, Any]:
-    cache = request.app.state.story_cache
-    return content.story(engine, story_id, request.url, limit, offset, cache)
+) -> Response:
+    def render() -> Response:
+        cache = request.app.state.story_cache
+        found = content.story(engine, story_id, request.url, limit, offset, cache)
+        body = schemas.StoryDetail.model_validate(found).model_dump_json(by_alias=True)
+        return Response(body, media_type="application/json")
+
+    return cached(request, engine, render)
 
 
 @router.get(

@@ -3,7 +3,8 @@
 Lists come a page at a time (``limit``, ``offset``) with links to the pages either
 side. A story's views are computed from all its articles, which at a few hundred
 articles takes longer than a page should, so they are kept in a :class:`StoryCache`
-keyed by the story and the store's version: any committed write starts afresh.
+keyed by the story and the store's version (any committed write starts afresh), and
+the rendered story pages in a :class:`ResponseCache` keyed by URL and version.
 """
 
 from __future__ import annotations
@@ -16,12 +17,14 @@ from typing import Any
 from starlette.datastructures import URL
 
 from ..engine import Engine
-from ..model import Article, Story, format_datetime
+from ..model import Article, Story, format_datetime, parse_datetime
 
 #: items per page unless asked otherwise, and the most one page may hold
 PAGE_SIZE, MAX_PAGE_SIZE = 20, 100
 #: a story's articles per page
 ARTICLES_PAGE_SIZE = 50
+#: a storyline's events listed with it on the home page (its page lists them all)
+EVENTS_LISTED = 5
 
 
 def page(url: URL, limit: int, offset: int, total: int | None, more: bool) -> dict[str, Any]:
@@ -42,21 +45,39 @@ def page(url: URL, limit: int, offset: int, total: int | None, more: bool) -> di
 
 def front(engine: Engine, url: URL, limit: int = PAGE_SIZE, offset: int = 0) -> dict[str, Any]:
     """A page of storylines with their events, newest first and, on the same day, the
-    largest first."""
-    total = engine.count_stories()
-    found = []
-    for storyline in engine.stories(limit, offset, by_day=True):
-        events = [engine.story(event, views=False) for event in storyline.events]
-        events.sort(key=_newest_largest, reverse=True)
-        found.append({**coverage(storyline), "events": [coverage(e) for e in events]})
+    largest first. Read from listings alone: no article row is loaded."""
+    store = engine.store
+    total = store.count_stories("storyline")
+    ids = store.story_ids("storyline", limit, offset, by_day=True)
+    events = store.events_of(ids, EVENTS_LISTED)
+    counts = store.count_events(ids)
+    listed = store.story_listings(ids + [e for each in events.values() for e in each])
+    found = [
+        {
+            **_listed(listed[storyline_id]),
+            "events": [_listed(listed[e]) for e in events[storyline_id]],
+            "events_total": counts[storyline_id],
+        }
+        for storyline_id in ids
+    ]
     return {
         "storylines": found,
         "page": page(url, limit, offset, total, offset + limit < total),
     }
 
 
-def _newest_largest(story: Story) -> tuple[str, int]:
-    return ((format_datetime(story.last_published) or "")[:10], len(story.articles))
+def _listed(row: dict[str, Any]) -> dict[str, Any]:
+    """A store listing in the shape of :func:`coverage`."""
+    return {
+        "id": row["id"],
+        "kind": row["kind"],
+        "title": row["title"],
+        "articles": row["articles"],
+        "independent_reports": row["independent_reports"],
+        "copies": row["articles"] - row["independent_reports"],
+        "first_published": format_datetime(parse_datetime(row["first_published"])),
+        "last_published": format_datetime(parse_datetime(row["last_published"])),
+    }
 
 
 def coverage(story: Story) -> dict[str, Any]:
@@ -110,6 +131,39 @@ class StoryCache:
             self._found[key] = found
             while len(self._found) > self.size:
                 self._found.popitem(last=False)
+        return found
+
+
+class ResponseCache:
+    """Rendered answers (status, media type, body) keyed by (URL, store version), the
+    least recently used dropped beyond ``max_bytes``; thread-safe."""
+
+    def __init__(self, max_bytes: int = 64 << 20) -> None:
+        self.max_bytes = max_bytes
+        self._found: OrderedDict[tuple[str, tuple[int, int]], tuple[int, str, bytes]] = (
+            OrderedDict()
+        )
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(
+        self, key: tuple[str, tuple[int, int]], render: Callable[[], tuple[int, str, bytes]]
+    ) -> tuple[int, str, bytes]:
+        with self._lock:
+            found = self._found.get(key)
+            if found is not None:
+                self._found.move_to_end(key)
+                return found
+        found = render()
+        if found[0] != 200 or len(found[2]) > self.max_bytes // 4:
+            return found
+        with self._lock:
+            if key not in self._found:
+                self._found[key] = found
+                self._bytes += len(found[2])
+            while self._bytes > self.max_bytes:
+                _, dropped = self._found.popitem(last=False)
+                self._bytes -= len(dropped[2])
         return found
 
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from ..errors import QueryError
 from . import content
-from .app import EngineDep, html
+from .app import EngineDep, cached, html
 from .render import paragraphs
 
 router = APIRouter(include_in_schema=False)
@@ -35,10 +35,13 @@ def story(
     story_id: str,
     limit: Limit = content.ARTICLES_PAGE_SIZE,
     offset: Offset = 0,
-) -> HTMLResponse:
-    cache = request.app.state.story_cache
-    found = content.story(engine, story_id, request.url, limit, offset, cache)
-    return html(request, "story.html", story=found)
+) -> Response:
+    def render() -> Response:
+        cache = request.app.state.story_cache
+        found = content.story(engine, story_id, request.url, limit, offset, cache)
+        return html(request, "story.html", story=found)
+
+    return cached(request, engine, render)
 
 
 @router.get("/articles/{article_id}", response_class=HTMLResponse)

@@ -68,7 +68,8 @@ class Coverage(Shape):
 
 
 class StorylineListing(Coverage):
-    events: list[Coverage]
+    events: list[Coverage] = Field(description="its newest events, at most five")
+    events_total: int
 
 
 class StoryList(Shape):
