@@ -247,6 +247,10 @@ class Store:
             except BaseException:
                 if self.db.in_transaction:
                     self.db.execute("ROLLBACK")
+                # another process opening the same file (a server's workers) got there first
+                recorded = "SELECT 1 FROM migrations WHERE version = ?"
+                if self.db.execute(recorded, (version,)).fetchone() is not None:
+                    continue
                 raise
             applied.append(version)
         # a store opened by code that predates the search index has none to keep in step
