@@ -51,7 +51,7 @@ test: lint typecheck
 # Benchmarks print ours and the named baseline side by side; see docs/benchmarks.md.
 BENCH_STAMP := $(VENV)/.installed-bench
 BENCHES := bench-dedup bench-cluster bench-cluster-speed bench-quotes bench-ner bench-nlp-speed \
-	bench-times bench-contradictions bench-warc bench-watch
+	bench-times bench-contradictions bench-warc bench-watch bench-web
 .PHONY: $(BENCHES)
 
 bench: $(BENCHES)
@@ -80,6 +80,9 @@ bench-warc: $(BENCH_STAMP)
 	$(BIN)/python bench/warc_bench.py --articles 300
 bench-watch: $(BENCH_STAMP)
 	$(BIN)/python bench/watch_bench.py --feeds 50 --servers 5 --kills 3
+# 100k articles built once into bench-work/ (re-runs reuse it), then storyline and Datasette
+bench-web: $(BENCH_STAMP)
+	$(BIN)/python bench/web_latency.py --workdir bench-work
 
 # Re-pin every dependency from a fresh environment (run after changing pyproject.toml).
 lock:

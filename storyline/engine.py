@@ -417,9 +417,19 @@ class Engine:
 
     # -- reading ------------------------------------------------------------------
 
-    def stories(self, limit: int | None = None) -> list[Story]:
-        """Storylines, newest first; each lists its events."""
-        return self.store.stories("storyline", limit)
+    def stories(
+        self, limit: int | None = None, offset: int = 0, *, by_day: bool = False
+    ) -> list[Story]:
+        """Storylines, newest first (``by_day``: the same day's largest first); each lists
+        its events."""
+        return self.store.stories("storyline", limit, offset, by_day=by_day)
+
+    def count_stories(self, kind: str = "storyline") -> int:
+        return self.store.count_stories(kind)
+
+    def version(self) -> tuple[int, int]:
+        """Changes whenever a write batch commits: what caches of views are keyed on."""
+        return self.store.version()
 
     def events(self, limit: int | None = None) -> list[Story]:
         return self.store.stories("event", limit)
@@ -449,28 +459,33 @@ class Engine:
         events = [self.store.story(event) for event in story.events]
         return StoryPage(story, computed.headline or story.title, articles, events)
 
-    def search(self, query: str, limit: int = 20) -> dict[str, list[dict[str, Any]]]:
-        """Articles, stories, quotes and entities matching an FTS5 ``query``, best first.
+    def search(
+        self, query: str, limit: int = 20, offset: int = 0
+    ) -> dict[str, list[dict[str, Any]]]:
+        """Articles, stories, quotes and entities matching an FTS5 ``query``, best first;
+        ``limit`` and ``offset`` page each kind (stories are those of the page's hits).
 
         Snippets mark matched words with :data:`MATCH_START` and :data:`MATCH_END`.
         Raises :class:`QueryError` for an empty or malformed query.
         """
         if not query.strip():
             raise QueryError("nothing to search for: the query is empty")
-        found = {kind: self.store.search(query, kind, limit) for kind in ("article", "quote")}
-        entity_hits = self.store.search(query, "entity", limit * 5)
-        ids = {hit["article"] for hits in (*found.values(), entity_hits) for hit in hits}
-        known = {article.id: article for article in self.store.articles(sorted(ids))}
+        # entity hits are per article: group them, then page the names
+        pages = {"article": (limit, offset), "quote": (limit, offset)}
+        found = self.store.search_kinds(query, {**pages, "entity": ((offset + limit) * 5, 0)})
+        entity_hits = found.pop("entity")
+        ids = {hit["article"] for hits in found.values() for hit in hits}
+        known = self.store.listings(sorted(ids))
 
         def where(hit: dict[str, Any]) -> dict[str, Any]:
-            article = known[hit["article"]]
+            listing = known[hit["article"]]
             return {
                 **hit,
-                "title": article.title,
-                "outlet": article.outlet,
-                "published": format_datetime(article.published),
-                "storyline": article.storyline,
-                "event": article.event,
+                "title": listing["title"],
+                "outlet": listing["outlet"],
+                "published": listing["published"],
+                "storyline": listing["storyline"],
+                "event": listing["event"],
             }
 
         articles = [where(hit) for hit in found["article"]]
@@ -485,23 +500,18 @@ class Engine:
         for hit in articles + quotes:
             if hit["storyline"]:
                 storylines[hit["storyline"]] = storylines.get(hit["storyline"], 0) + 1
-        stories = []
-        for storyline_id, hits in storylines.items():
-            story = self.store.story(storyline_id)
-            stories.append(
-                {
-                    "id": story.id,
-                    "title": story.title,
-                    "matches": hits,
-                    "articles": len(story.articles),
-                    "independent_reports": story.independent_reports,
-                }
-            )
+        listed = self.store.story_listings(list(storylines))
+        keys = ("id", "title", "articles", "independent_reports")
+        stories = [
+            {**{key: listed[storyline_id][key] for key in keys}, "matches": hits}
+            for storyline_id, hits in storylines.items()
+            if storyline_id in listed
+        ]
         return {
             "articles": articles,
             "stories": stories,
             "quotes": quotes,
-            "entities": list(entities.values())[:limit],
+            "entities": list(entities.values())[offset : offset + limit],
         }
 
     def entity(self, name: str) -> dict[str, Any]:

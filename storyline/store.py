@@ -156,18 +156,31 @@ CREATE TABLE feed_items (
 ) WITHOUT ROWID;
 """
 
+#: what a story's listing reads of its articles, so that it comes from an index alone
+#: (the columns sit after the text in a row, which large texts push onto overflow pages),
+#: and a storyline's events
+STORY_MEMBERS = """
+CREATE INDEX articles_event_members ON articles (event, published, seq, id, outlet, copy_of);
+CREATE INDEX articles_storyline_members
+    ON articles (storyline, published, seq, id, outlet, copy_of);
+CREATE INDEX clusters_storyline ON clusters (storyline, kind);
+"""
+
 #: (version, name, migration), applied in order; append only, never edit a released one
 MIGRATIONS: Sequence[tuple[int, str, Migration]] = (
     (1, "initial schema", INITIAL_SCHEMA),
     (2, "copy index: MinHash bands, anchors, outlet line fingerprints", COPY_INDEX),
     (3, "full-text search over articles, quotes and entities (FTS5)", SEARCH_INDEX),
     (4, "live ingestion: WARC progress, feed state, feed items seen", LIVE_INGESTION),
+    (5, "covering indexes for the articles and events of a story", STORY_MEMBERS),
 )
 
 #: what search snippets put around matched words (private-use characters: never escaped
 #: away, never in news text); interfaces turn them into highlighting
 MATCH_START, MATCH_END = "\ue000", "\ue001"
 SEARCH_KINDS = ("article", "quote", "entity")
+#: how many of a query's most recently stored matches are ranked
+SEARCH_WINDOW = 2000
 
 
 @dataclass(slots=True)
@@ -268,9 +281,12 @@ class Store:
             raise StoreError(
                 f"{self.path}: written by a newer storyline (schema {current} > {known})"
             )
+        # by what is recorded, not by the highest number: a migration numbered below one
+        # already applied (work merged from elsewhere) still runs
+        done = {row[0] for row in self.db.execute("SELECT version FROM migrations")}
         applied = []
         for version, name, migration in MIGRATIONS:
-            if version <= current:
+            if version in done:
                 continue
             values = f"{version}, {_sql_text(name)}, {_sql_text(_now())}"
             record = f"INSERT INTO migrations VALUES ({values});"
@@ -281,6 +297,10 @@ class Store:
             except BaseException:
                 if self.db.in_transaction:
                     self.db.execute("ROLLBACK")
+                # another process opening the same file (a server's workers) got there first
+                recorded = "SELECT 1 FROM migrations WHERE version = ?"
+                if self.db.execute(recorded, (version,)).fetchone() is not None:
+                    continue
                 raise
             applied.append(version)
         # a store opened by code that predates the search index has none to keep in step
@@ -367,32 +387,74 @@ class Store:
         )
         return [row[0] for row in rows]
 
-    def search(self, query: str, kind: str, limit: int = 20) -> list[dict[str, Any]]:
-        """Full-text matches of one kind (``article``, ``quote`` or ``entity``), best first.
+    def search(
+        self, query: str, kind: str, limit: int = 20, offset: int = 0
+    ) -> list[dict[str, Any]]:
+        """Full-text matches of one kind (``article``, ``quote`` or ``entity``), best first;
+        see :meth:`search_kinds`."""
+        if kind not in SEARCH_KINDS:
+            raise ValueError(f"unknown search kind {kind!r}")
+        return self.search_kinds(query, {kind: (limit, offset)})[kind]
+
+    def search_kinds(
+        self, query: str, pages: dict[str, tuple[int, int]]
+    ) -> dict[str, list[dict[str, Any]]]:
+        """Full-text matches of each kind in ``pages`` (kind: (limit, offset)), best first
+        among the query's :data:`SEARCH_WINDOW` most recently stored matches.
+
+        Ranking every match costs time in proportion to their number (a name in the
+        news matches most of a large store), while the newest matches come straight
+        from the index: so the window is taken first, then ranked by BM25.
 
         Each hit has ``kind``, ``article``, ``name``, ``body`` (the quote's words, or an
         entity's surface forms) and ``name_snippet`` / ``snippet`` with matched words
-        between :data:`MATCH_START` and :data:`MATCH_END`. Raises :class:`QueryError`
-        when ``query`` is not valid FTS5 syntax.
+        between :data:`MATCH_START` and :data:`MATCH_END` (entity hits of one name share
+        the first one's). Raises :class:`QueryError` when ``query`` is not valid FTS5
+        syntax.
         """
-        if kind not in SEARCH_KINDS:
-            raise ValueError(f"unknown search kind {kind!r}")
+        unknown = set(pages) - set(SEARCH_KINDS)
+        if unknown:
+            raise ValueError(f"unknown search kind {sorted(unknown)[0]!r}")
         marks = (MATCH_START, MATCH_END, "…")
         try:
-            rows = self.db.execute(
-                """SELECT kind, article, name, body,
-                          snippet(search_index, 2, ?, ?, ?, 12) AS name_snippet,
-                          snippet(search_index, 3, ?, ?, ?, 24) AS snippet
-                   FROM search_index WHERE search_index MATCH ? AND kind = ?
-                   ORDER BY rank LIMIT ?""",
-                (*marks, *marks, query, kind, limit),
+            window = self.db.execute(
+                """SELECT rowid, kind, bm25(search_index) FROM search_index
+                   WHERE search_index MATCH ? ORDER BY rowid DESC LIMIT ?""",
+                (query, SEARCH_WINDOW),
             ).fetchall()
+            ranked: dict[str, list[tuple[float, int]]] = {kind: [] for kind in pages}
+            for rowid, kind, score in window:
+                if kind in ranked:
+                    ranked[kind].append((score, -rowid))
+            chosen: dict[int, str] = {}
+            for kind, (limit, offset) in pages.items():
+                best = sorted(ranked[kind])[offset : offset + limit]
+                chosen.update((-negative, kind) for _, negative in best)
+            found: dict[str, list[dict[str, Any]]] = {kind: [] for kind in pages}
+            # a snippet re-runs the query, so entity hits of one name share the first's
+            snipped: dict[tuple[str, str], dict[str, Any]] = {}
+            for rowid, kind in chosen.items():
+                row = self.db.execute(
+                    "SELECT article, name, body FROM search_index WHERE rowid = ?", (rowid,)
+                ).fetchone()
+                hit = {"kind": kind, "article": row[0], "name": row[1], "body": row[2]}
+                same = (kind, row[1]) if kind == "entity" else (kind, str(rowid))
+                if same not in snipped:
+                    snipped[same] = dict(
+                        self.db.execute(
+                            """SELECT snippet(search_index, 2, ?, ?, ?, 12) AS name_snippet,
+                                      snippet(search_index, 3, ?, ?, ?, 24) AS snippet
+                               FROM search_index WHERE search_index MATCH ? AND rowid = ?""",
+                            (*marks, *marks, query, rowid),
+                        ).fetchone()
+                    )
+                found[kind].append({**hit, **snipped[same]})
         except sqlite3.OperationalError as error:
             reasons = ("fts5", "syntax", "no such column", "unterminated", "unknown special")
             if any(reason in str(error) for reason in reasons):
                 raise QueryError(f"cannot search for {query!r}: {error}") from error
             raise
-        return [dict(row) for row in rows]
+        return found
 
     def article(self, article_id: str) -> Article:
         row = self.db.execute("SELECT * FROM articles WHERE id = ?", (article_id,)).fetchone()
@@ -412,6 +474,20 @@ class Store:
             query = f"SELECT * FROM articles WHERE id IN ({marks}) ORDER BY seq"
             for row in self.db.execute(query, chunk):
                 yield _article_from_row(row)
+
+    def listings(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """Title, outlet, publication date, event and storyline of articles, by id: what a
+        list shows, without reading texts and annotations."""
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(ids), 500):
+            chunk = list(ids[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            query = (
+                "SELECT id, title, outlet, published, storyline, event FROM articles "
+                f"WHERE id IN ({marks})"
+            )
+            found.update({row["id"]: dict(row) for row in self.db.execute(query, chunk)})
+        return found
 
     def count_articles(self) -> int:
         return int(self.db.execute("SELECT count(*) FROM articles").fetchone()[0])
@@ -534,19 +610,92 @@ class Store:
 
     # -- stories ------------------------------------------------------------------
 
-    def stories(self, kind: str | None = None, limit: int | None = None) -> list[Story]:
-        """Events and storylines, newest first (undated ones after, latest created first)."""
-        where = "WHERE kind = ?" if kind else ""
-        params: list[Any] = [kind] if kind else []
-        query = (
-            f"SELECT * FROM clusters {where} "
-            "ORDER BY last_published IS NULL, last_published DESC, seq DESC"
-        )
-        if limit is not None:
-            query += " LIMIT ?"
-            params.append(limit)
+    def stories(
+        self,
+        kind: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+        *,
+        by_day: bool = False,
+    ) -> list[Story]:
+        """Events and storylines, newest first (undated ones after, latest created first).
+
+        With ``by_day``, stories last updated on the same day come largest first.
+        """
+        query, params = _story_order("*", kind, limit, offset, by_day)
         rows = self.db.execute(query, params).fetchall()
         return [self._story_from_row(row) for row in rows]
+
+    def story_ids(
+        self, kind: str | None = None, limit: int | None = None, offset: int = 0, *, by_day: bool
+    ) -> list[str]:
+        """The ids :meth:`stories` would return, without reading the stories."""
+        query, params = _story_order("id", kind, limit, offset, by_day)
+        return [row[0] for row in self.db.execute(query, params)]
+
+    def events_of(
+        self, storylines: Sequence[str], limit: int | None = None
+    ) -> dict[str, list[str]]:
+        """The events of each storyline, by storyline id, newest first and, on the same
+        day, largest first; at most ``limit`` of each."""
+        found: dict[str, list[str]] = {storyline: [] for storyline in storylines}
+        for start in range(0, len(storylines), 500):
+            chunk = list(storylines[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            rows = self.db.execute(
+                f"SELECT id, storyline FROM clusters WHERE kind = 'event' "
+                f"AND storyline IN ({marks}) ORDER BY last_published IS NULL, "
+                "substr(last_published, 1, 10) DESC, size DESC, seq DESC",
+                chunk,
+            )
+            for row in rows:
+                if limit is None or len(found[row[1]]) < limit:
+                    found[row[1]].append(row[0])
+        return found
+
+    def count_events(self, storylines: Sequence[str]) -> dict[str, int]:
+        found = dict.fromkeys(storylines, 0)
+        marks = ",".join("?" * len(storylines))
+        rows = self.db.execute(
+            f"SELECT storyline, count(*) FROM clusters WHERE kind = 'event' "
+            f"AND storyline IN ({marks}) GROUP BY storyline",
+            list(storylines),
+        )
+        found.update({row[0]: row[1] for row in rows})
+        return found
+
+    def count_stories(self, kind: str | None = None) -> int:
+        where, params = ("WHERE kind = ?", [kind]) if kind else ("", [])
+        return int(self.db.execute(f"SELECT count(*) FROM clusters {where}", params).fetchone()[0])
+
+    def version(self) -> tuple[int, int]:
+        """A value that changes with every committed write batch: a cache key for views."""
+        row = self.db.execute(
+            "SELECT coalesce((SELECT max(seq) FROM articles), 0), "
+            "coalesce((SELECT max(seq) FROM assignments), 0)"
+        ).fetchone()
+        return int(row[0]), int(row[1])
+
+    def story_listings(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """How stories are listed, by id: kind, title, storyline, first and last
+        publication, articles and independent reports (copy groups), without reading
+        their articles' rows (see :data:`STORY_MEMBERS`)."""
+        found: dict[str, dict[str, Any]] = {}
+        for kind in ("event", "storyline"):
+            for start in range(0, len(ids), 500):
+                chunk = list(ids[start : start + 500])
+                marks = ",".join("?" * len(chunk))
+                rows = self.db.execute(
+                    f"""SELECT c.id, c.kind, c.title, c.storyline, c.first_published,
+                               c.last_published, count(a.id) AS articles,
+                               count(DISTINCT coalesce(json_extract(a.copy_of, '$.original'),
+                                                       a.id)) AS independent_reports
+                        FROM clusters AS c LEFT JOIN articles AS a ON a.{kind} = c.id
+                        WHERE c.kind = '{kind}' AND c.id IN ({marks}) GROUP BY c.id""",
+                    chunk,
+                )
+                found.update({row["id"]: dict(row) for row in rows})
+        return found
 
     def storylines_quoting(self, speaker: str) -> list[str]:
         """Storylines with an article whose quotes may name ``speaker`` (a cheap pre-filter)."""
@@ -687,6 +836,22 @@ class Store:
         self.db.executemany(
             "INSERT OR IGNORE INTO feed_items VALUES (?, ?, ?)", [(feed, i, now) for i in items]
         )
+
+
+def _story_order(
+    columns: str, kind: str | None, limit: int | None, offset: int, by_day: bool
+) -> tuple[str, list[Any]]:
+    where = "WHERE kind = ?" if kind else ""
+    params: list[Any] = [kind] if kind else []
+    newest = "substr(last_published, 1, 10) DESC, size DESC" if by_day else "last_published DESC"
+    query = (
+        f"SELECT {columns} FROM clusters {where} "
+        f"ORDER BY last_published IS NULL, {newest}, seq DESC"
+    )
+    if limit is not None or offset:
+        query += " LIMIT ? OFFSET ?"
+        params.extend((-1 if limit is None else limit, offset))
+    return query, params
 
 
 def _sql_text(value: str) -> str:

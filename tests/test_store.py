@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 import storyline.store as store_module
+from storyline.engine import Engine
 from storyline.errors import NotFoundError, StoreError
 from storyline.model import Article, CopyLink, Entity, Quote
 from storyline.store import MIGRATIONS, Store
@@ -241,3 +242,29 @@ def test_store_unknown_story_is_not_found(store: Store) -> None:
 def test_store_has_no_stories_when_empty(store: Store) -> None:
     assert store.stories() == []
     assert store.stories("storyline") == []
+
+
+def test_store_runs_a_lower_numbered_migration_added_later(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Work merged from elsewhere may add a migration numbered below one already applied."""
+    skipped = MIGRATIONS[-2]
+    with monkeypatch.context() as patch:
+        patch.setattr(store_module, "MIGRATIONS", (*MIGRATIONS[:-2], MIGRATIONS[-1]))
+        Store(db_path).close()
+    with Store(db_path) as store:
+        versions = [row[0] for row in store.db.execute("SELECT version FROM migrations")]
+        assert sorted(versions) == [version for version, _, _ in MIGRATIONS]
+        assert skipped[0] in versions
+
+
+def test_store_story_listings_agree_with_stories(engine: Engine) -> None:
+    example = Path(__file__).resolve().parents[1] / "storyline" / "data" / "example.jsonl"
+    assert engine.ingest(example).ok
+    stories = engine.store.stories()
+    listed = engine.store.story_listings([s.id for s in stories])
+    assert set(listed) == {s.id for s in stories}
+    for story in stories:
+        assert listed[story.id]["articles"] == len(story.articles)
+        assert listed[story.id]["independent_reports"] == story.independent_reports
+        assert listed[story.id]["title"] == story.title

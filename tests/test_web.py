@@ -91,12 +91,12 @@ def test_web_home_lists_storylines_with_coverage(client: TestClient, ids: dict[s
     for storyline in ids["storylines"]:
         assert f'href="/stories/{storyline}"' in page
     assert "independent report" in page and "cop" in page
-    listing = ok(client, "/api/stories", "application/json").json()
+    listing = ok(client, "/api/stories", "application/json").json()["storylines"]
     assert [s["id"] for s in listing] and {s["id"] for s in listing} == set(ids["storylines"])
     days = [(s["last_published"] or "")[:10] for s in listing]
     assert days == sorted(days, reverse=True)
     assert all({"independent_reports", "copies", "events"} <= s.keys() for s in listing)
-    assert len(ok(client, "/api/stories?limit=2", "application/json").json()) == 2
+    assert len(ok(client, "/api/stories?limit=2", "application/json").json()["storylines"]) == 2
 
 
 def test_web_every_story_page_and_api(client: TestClient, ids: dict[str, Any]) -> None:
@@ -148,7 +148,7 @@ def test_web_seeds_story(client: TestClient, ids: dict[str, Any]) -> None:
     assert f'href="/stories/{ids["seeds"]}"' in entity and "<blockquote>" in entity
     api = ok(client, "/api/entities/Chrissy%20Teigen", "application/json").json()
     assert api["name"] == "Chrissy Teigen" and api["quotes"] and api["storylines"]
-    assert ok(client, "/api/quotes?speaker=Teigen", "application/json").json()
+    assert ok(client, "/api/quotes?speaker=Teigen", "application/json").json()["quotes"]
 
 
 def test_web_entity_page_and_api(client: TestClient) -> None:
@@ -163,7 +163,7 @@ def test_web_search_highlights_matches(client: TestClient) -> None:
     page = ok(client, "/search?q=Halvorsen").text
     assert "<mark>Halvorsen</mark>" in page and 'id="quotes"' in page
     data = ok(client, "/api/search?q=Halvorsen", "application/json").json()
-    assert set(data) == {"articles", "stories", "quotes", "entities"}
+    assert set(data) == {"query", "articles", "stories", "quotes", "entities", "page"}
     assert data["articles"] and data["quotes"] and data["entities"] and data["stories"]
     hit = data["articles"][0]
     start, end = hit["snippet"]["matches"][0]

@@ -1,55 +1,121 @@
-"""The JSON API under ``/api/``: everything the pages show, as data (GET only)."""
+"""The JSON API under ``/api/``: everything the pages show, as data (GET only).
+
+Every endpoint declares its response model (:mod:`.schemas`), so the OpenAPI document
+describes what is sent. Lists are paged with ``limit`` and ``offset``; a value out of
+bounds is a 400 that names the parameter and the bound.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
 
-from . import content
-from .app import EngineDep
+from . import content, schemas
+from .app import EngineDep, cached
 from .render import plain_snippet
 
 router = APIRouter(prefix="/api", tags=["api"])
 
+Limit = Annotated[
+    int, Query(ge=1, le=content.MAX_PAGE_SIZE, description="items per page (at most 100)")
+]
+Offset = Annotated[int, Query(ge=0, description="items to skip")]
 
-@router.get("/stories", summary="Storylines and their events, newest and most covered first")
+
+@router.get(
+    "/stories",
+    summary="Storylines and their events, newest and most covered first",
+    response_model=schemas.StoryList,
+)
 def stories(
-    engine: EngineDep, limit: Annotated[int | None, Query(ge=1)] = None
-) -> list[dict[str, Any]]:
-    return content.front(engine, limit)
+    request: Request, engine: EngineDep, limit: Limit = content.PAGE_SIZE, offset: Offset = 0
+) -> dict[str, Any]:
+    return content.front(engine, request.url, limit, offset)
 
 
-@router.get("/stories/{story_id}", summary="One storyline or event with everything it shows")
-def story(engine: EngineDep, story_id: str) -> dict[str, Any]:
-    return content.story(engine, story_id)
+@router.get(
+    "/stories/{story_id}",
+    summary="One storyline or event with everything it shows; its articles are paged",
+    response_model=schemas.StoryDetail,
+)
+def story(
+    request: Request,
+    engine: EngineDep,
+    story_id: str,
+    limit: Limit = content.ARTICLES_PAGE_SIZE,
+    offset: Offset = 0,
+) -> Response:
+    def render() -> Response:
+        cache = request.app.state.story_cache
+        found = content.story(engine, story_id, request.url, limit, offset, cache)
+        body = schemas.StoryDetail.model_validate(found).model_dump_json(by_alias=True)
+        return Response(body, media_type="application/json")
+
+    return cached(request, engine, render)
 
 
-@router.get("/articles/{article_id}", summary="One article in the export schema")
+@router.get(
+    "/articles/{article_id}",
+    summary="One article in the export schema",
+    response_model=schemas.ArticleDetail,
+)
 def article(engine: EngineDep, article_id: str) -> dict[str, Any]:
     return engine.article(article_id).to_dict()
 
 
-@router.get("/entities/{name:path}", summary="One entity: storylines, quotes by it, facts")
-def entity(engine: EngineDep, name: str) -> dict[str, Any]:
-    return engine.entity(name)
+@router.get(
+    "/entities/{name:path}",
+    summary="One entity: storylines and quotes by it (paged), facts",
+    response_model=schemas.EntityDetail,
+)
+def entity(
+    request: Request,
+    engine: EngineDep,
+    name: str,
+    limit: Limit = content.PAGE_SIZE,
+    offset: Offset = 0,
+) -> dict[str, Any]:
+    return content.entity(engine, name, request.url, limit, offset)
 
 
-@router.get("/search", summary="Full-text search (SQLite FTS5 syntax) over everything")
+@router.get(
+    "/search",
+    summary="Full-text search (SQLite FTS5 syntax) over everything, paged per kind",
+    response_model=schemas.SearchResults,
+)
 def search(
+    request: Request,
     engine: EngineDep,
     q: Annotated[str, Query(description='FTS5 query, e.g. bridge OR "harbour bridge"')],
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-) -> dict[str, list[dict[str, Any]]]:
-    results = engine.search(q, limit)
-    for hits in results.values():
-        for hit in hits:
+    limit: Limit = content.PAGE_SIZE,
+    offset: Offset = 0,
+) -> dict[str, Any]:
+    results = content.search(engine, q, request.url, limit, offset)
+    for kind in ("articles", "quotes", "entities"):
+        for hit in results[kind]:
             for key in ("snippet", "name_snippet"):
                 if key in hit:
                     hit[key] = plain_snippet(hit[key])
     return results
 
 
-@router.get("/quotes", summary="What a person said, each quote once with its carriers")
-def quotes(engine: EngineDep, speaker: str) -> list[dict[str, Any]]:
-    return engine.quotes(speaker)
+@router.get(
+    "/quotes",
+    summary="What a person said, each quote once with its carriers, paged",
+    response_model=schemas.QuoteList,
+)
+def quotes(
+    request: Request,
+    engine: EngineDep,
+    speaker: str,
+    limit: Limit = content.PAGE_SIZE,
+    offset: Offset = 0,
+) -> dict[str, Any]:
+    found = engine.quotes(speaker)
+    more = offset + limit < len(found)
+    return {
+        "quotes": found[offset : offset + limit],
+        "page": content.page(request.url, limit, offset, len(found), more),
+    }

@@ -22,6 +22,7 @@ from ..config import Config
 from ..engine import Engine
 from ..errors import ConfigError, NotFoundError, QueryError, StoreError, StorylineError
 from ..store import Store
+from .content import ResponseCache, StoryCache
 from .render import Templates
 
 HERE = Path(__file__).parent
@@ -66,6 +67,8 @@ def create_app(
     app.state.db = path
     app.state.config = config
     app.state.templates = Templates(HERE / "templates")
+    app.state.story_cache = StoryCache()
+    app.state.response_cache = ResponseCache()
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     from . import api, feeds, pages
@@ -128,6 +131,19 @@ def _handle_errors(app: FastAPI) -> None:
     app.add_exception_handler(StorylineError, storyline_error)
     app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(RequestValidationError, invalid_request)
+
+
+def cached(request: Request, engine: Engine, render: Callable[[], Response]) -> Response:
+    """``render()``'s answer, kept for this URL until the store changes."""
+
+    def rendered() -> tuple[int, str, bytes]:
+        response = render()
+        return response.status_code, response.media_type or "text/html", bytes(response.body)
+
+    cache: ResponseCache = request.app.state.response_cache
+    key = (f"{request.url.path}?{request.url.query}", engine.version())
+    status, media_type, body = cache.get(key, rendered)
+    return Response(body, status_code=status, media_type=media_type)
 
 
 def html(request: Request, template: str, **context: Any) -> HTMLResponse:

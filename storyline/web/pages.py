@@ -1,26 +1,47 @@
-"""The HTML pages: home, story, article, entity and search. GET only."""
+"""The HTML pages: home, story, article, entity and search. GET only.
+
+Lists are paged like the API (``limit``, ``offset``), with next and previous links.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response
 
 from ..errors import QueryError
 from . import content
-from .app import EngineDep, html
+from .app import EngineDep, cached, html
 from .render import paragraphs
 
 router = APIRouter(include_in_schema=False)
 
+Limit = Annotated[int, Query(ge=1, le=content.MAX_PAGE_SIZE)]
+Offset = Annotated[int, Query(ge=0)]
+
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, engine: EngineDep) -> HTMLResponse:
-    return html(request, "home.html", storylines=content.front(engine))
+def home(
+    request: Request, engine: EngineDep, limit: Limit = content.PAGE_SIZE, offset: Offset = 0
+) -> HTMLResponse:
+    return html(request, "home.html", front=content.front(engine, request.url, limit, offset))
 
 
 @router.get("/stories/{story_id}", response_class=HTMLResponse)
-def story(request: Request, engine: EngineDep, story_id: str) -> HTMLResponse:
-    return html(request, "story.html", story=content.story(engine, story_id))
+def story(
+    request: Request,
+    engine: EngineDep,
+    story_id: str,
+    limit: Limit = content.ARTICLES_PAGE_SIZE,
+    offset: Offset = 0,
+) -> Response:
+    def render() -> Response:
+        cache = request.app.state.story_cache
+        found = content.story(engine, story_id, request.url, limit, offset, cache)
+        return html(request, "story.html", story=found)
+
+    return cached(request, engine, render)
 
 
 @router.get("/articles/{article_id}", response_class=HTMLResponse)
@@ -44,16 +65,29 @@ def article(
 
 
 @router.get("/entities/{name:path}", response_class=HTMLResponse)
-def entity(request: Request, engine: EngineDep, name: str) -> HTMLResponse:
-    return html(request, "entity.html", entity=engine.entity(name))
+def entity(
+    request: Request,
+    engine: EngineDep,
+    name: str,
+    limit: Limit = content.PAGE_SIZE,
+    offset: Offset = 0,
+) -> HTMLResponse:
+    found = content.entity(engine, name, request.url, limit, offset)
+    return html(request, "entity.html", entity=found)
 
 
 @router.get("/search", response_class=HTMLResponse)
-def search(request: Request, engine: EngineDep, q: str = "") -> HTMLResponse:
+def search(
+    request: Request,
+    engine: EngineDep,
+    q: str = "",
+    limit: Limit = content.PAGE_SIZE,
+    offset: Offset = 0,
+) -> HTMLResponse:
     if not q.strip():
         return html(request, "search.html", query="", results=None)
     try:
-        results = engine.search(q)
+        results = content.search(engine, q, request.url, limit, offset)
     except QueryError as error:
         return html(
             request, "search.html", status_code=400, query=q, results=None, error=str(error)

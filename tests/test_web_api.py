@@ -1,0 +1,248 @@
+"""The JSON API's declared shapes and the paging of every list, pages and API alike."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from fastapi.testclient import TestClient
+from pydantic import BaseModel
+from test_web import build_db
+
+from storyline.config import Config
+from storyline.engine import Engine
+from storyline.model import Article
+from storyline.web import create_app, schemas
+from storyline.web.content import StoryCache
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+#: each API path and the model its answers must parse as
+MODELS: dict[str, type[BaseModel]] = {
+    "/api/stories": schemas.StoryList,
+    "/api/stories/{story_id}": schemas.StoryDetail,
+    "/api/articles/{article_id}": schemas.ArticleDetail,
+    "/api/entities/{name}": schemas.EntityDetail,
+    "/api/search": schemas.SearchResults,
+    "/api/quotes": schemas.QuoteList,
+}
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, dict[str, Any]]]:
+    path = tmp_path_factory.mktemp("api") / "api.db"
+    ids = build_db(path)
+    with TestClient(create_app(path, config=Config())) as client:
+        yield client, ids
+
+
+@pytest.fixture
+def client(site: tuple[TestClient, dict[str, Any]]) -> TestClient:
+    return site[0]
+
+
+@pytest.fixture
+def ids(site: tuple[TestClient, dict[str, Any]]) -> dict[str, Any]:
+    return site[1]
+
+
+def get_json(client: TestClient, url: str) -> Any:
+    response = client.get(url)
+    assert response.status_code == 200, (url, response.text[:300])
+    return response.json()
+
+
+def test_web_api_openapi_names_a_model_for_every_endpoint(client: TestClient) -> None:
+    document = get_json(client, "/api/openapi.json")
+    assert set(document["paths"]) == set(MODELS)
+    components = document["components"]["schemas"]
+    for path, model in MODELS.items():
+        answer = document["paths"][path]["get"]["responses"]["200"]
+        schema = answer["content"]["application/json"]["schema"]
+        assert schema == {"$ref": f"#/components/schemas/{model.__name__}"}, path
+        declared = components[model.__name__]
+        assert declared["additionalProperties"] is False
+        assert set(declared["properties"]) == set(model.model_fields), path
+
+
+def test_web_api_real_answers_parse_as_their_models(
+    client: TestClient, ids: dict[str, Any]
+) -> None:
+    document = get_json(client, "/api/openapi.json")
+    components = document["components"]["schemas"]
+    urls = [("/api/stories", "/api/stories?limit=100")]
+    urls += [("/api/stories/{story_id}", f"/api/stories/{s}") for s in ids["storylines"]]
+    urls += [("/api/stories/{story_id}", f"/api/stories/{s}") for s in ids["events"]]
+    urls += [("/api/articles/{article_id}", f"/api/articles/{quote(a)}") for a in ids["articles"]]
+    urls += [
+        ("/api/entities/{name}", "/api/entities/Priya%20Halvorsen"),
+        ("/api/search", "/api/search?q=Halvorsen"),
+        ("/api/search", "/api/search?q=bridge%20OR%20mayor&limit=3&offset=1"),
+        ("/api/quotes", "/api/quotes?speaker=Halvorsen"),
+    ]
+    for path, url in urls:
+        data = get_json(client, url)
+        MODELS[path].model_validate(data)
+        # every key sent is one the published schema declares, at the top level and below
+        assert set(data) <= set(components[MODELS[path].__name__]["properties"]), url
+
+
+def test_web_api_models_refuse_undeclared_fields() -> None:
+    with pytest.raises(ValueError, match="extra"):
+        schemas.Page.model_validate(
+            {"limit": 1, "offset": 0, "total": 1, "next": None, "previous": None, "more": 1}
+        )
+
+
+def follow(client: TestClient, url: str, key: str, page_key: str = "page") -> list[Any]:
+    """Every item of a paged list, following ``next`` links; checks ``previous`` on the way."""
+    items: list[Any] = []
+    seen_urls = set()
+    next_url: str | None = url
+    while next_url is not None:
+        assert next_url not in seen_urls
+        seen_urls.add(next_url)
+        data = get_json(client, next_url)
+        page = data[page_key]
+        assert (page["previous"] is None) == (page["offset"] == 0)
+        assert len(data[key]) <= page["limit"]
+        items.extend(data[key])
+        next_url = page["next"]
+    return items
+
+
+def test_web_api_stories_page_through_every_storyline(
+    client: TestClient, ids: dict[str, Any]
+) -> None:
+    stories = follow(client, "/api/stories?limit=3", "storylines")
+    assert [s["id"] for s in stories] == [
+        s["id"] for s in get_json(client, "/api/stories?limit=100")["storylines"]
+    ]
+    assert sorted(s["id"] for s in stories) == sorted(ids["storylines"])
+    second = get_json(client, "/api/stories?limit=3&offset=3")
+    assert second["page"]["previous"] == "/api/stories?limit=3&offset=0"
+    assert second["page"]["total"] == len(ids["storylines"])
+    days = [(s["last_published"] or "")[:10] for s in stories]
+    assert days == sorted(days, reverse=True)
+
+
+def test_web_api_story_articles_are_paged(client: TestClient, ids: dict[str, Any]) -> None:
+    whole = max(
+        (get_json(client, f"/api/stories/{s}?limit=100") for s in ids["storylines"]),
+        key=lambda story: len(story["articles"]),
+    )
+    assert len(whole["articles"]) >= 3
+    paged = follow(client, f"/api/stories/{whole['id']}?limit=2", "articles", "articles_page")
+    assert [a["id"] for a in paged] == [a["id"] for a in whole["articles"]]
+    page = get_json(client, f"/api/stories/{whole['id']}?limit=2")["articles_page"]
+    assert page["total"] == len(whole["articles"]) and page["next"]
+    html = client.get(f"/stories/{whole['id']}?limit=2").text
+    assert 'rel="next"' in html and f"/stories/{whole['id']}?limit=2&amp;offset=2" in html
+    last = client.get(f"/stories/{whole['id']}?limit=2&offset=2").text
+    assert 'rel="prev"' in last
+
+
+def test_web_api_search_pages(client: TestClient) -> None:
+    first = get_json(client, "/api/search?q=the&limit=2")
+    assert len(first["articles"]) == 2 and first["page"]["next"]
+    second = get_json(client, first["page"]["next"])
+    assert {h["article"] for h in first["articles"]}.isdisjoint(
+        h["article"] for h in second["articles"]
+    )
+    everything = follow(client, "/api/search?q=the&limit=7", "articles")
+    assert len(everything) == len({h["article"] for h in everything})
+    html = client.get("/search?q=the&limit=2").text
+    assert 'rel="next" href="/search?q=the&amp;limit=2&amp;offset=2"' in html
+
+
+def test_web_api_entity_storylines_and_quotes_are_paged(client: TestClient) -> None:
+    whole = get_json(client, "/api/entities/Priya%20Halvorsen?limit=100")
+    assert whole["quotes_total"] == len(whole["quotes"]) >= 2
+    quotes = follow(client, "/api/entities/Priya%20Halvorsen?limit=1", "quotes")
+    assert [q["text"] for q in quotes] == [q["text"] for q in whole["quotes"]]
+    html = client.get("/entities/Priya%20Halvorsen?limit=1").text
+    assert 'rel="next"' in html
+    said = follow(client, "/api/quotes?speaker=Halvorsen&limit=1", "quotes")
+    assert len(said) == get_json(client, "/api/quotes?speaker=Halvorsen")["page"]["total"]
+
+
+def test_web_home_pages(client: TestClient, ids: dict[str, Any]) -> None:
+    first = client.get("/?limit=2").text
+    assert 'rel="next" href="/?limit=2&amp;offset=2"' in first and 'rel="prev"' not in first
+    seen = set()
+    for offset in range(0, len(ids["storylines"]), 2):
+        page = client.get(f"/?limit=2&offset={offset}").text
+        seen.update(s for s in ids["storylines"] if f'<h2><a href="/stories/{s}">' in page)
+    assert seen == set(ids["storylines"])
+
+
+@pytest.mark.parametrize(
+    ("url", "named"),
+    [
+        ("stories?limit=0", "limit"),
+        ("stories?limit=101", "limit"),
+        ("stories?offset=-1", "offset"),
+        ("stories?limit=many", "limit"),
+        ("search?q=bridge&limit=1000", "limit"),
+        ("search?q=bridge&offset=-5", "offset"),
+        ("quotes?speaker=Halvorsen&limit=0", "limit"),
+        ("entities/Priya%20Halvorsen?offset=x", "offset"),
+    ],
+)
+def test_web_paging_bounds_are_checked(client: TestClient, url: str, named: str) -> None:
+    api = client.get(f"/api/{url}")
+    assert api.status_code == 400
+    assert named in api.json()["error"] and "bad request" in api.json()["error"]
+    # the home page lists the storylines that /api/stories does; quotes have no page
+    page_url = url.replace("stories?", "?") if url.startswith("stories?") else url
+    if not url.startswith("quotes"):
+        page = client.get(f"/{page_url}")
+        assert page.status_code == 400 and named in page.text
+
+
+def test_web_story_cache_follows_the_store_version(tmp_path: Path) -> None:
+    db = tmp_path / "cache.db"
+    build_db(db)
+    app = create_app(db, config=Config())
+    with TestClient(app) as client, Engine(db, config=Config()) as engine:
+        story_id = next(a.storyline for a in engine.articles() if a.id == "xss-article")
+        assert story_id is not None
+        before = get_json(client, f"/api/stories/{story_id}")
+        assert get_json(client, f"/api/stories/{story_id}") == before
+        version = engine.version()
+        report = engine.add(
+            [
+                Article(
+                    id="gala-follow-up",
+                    url="https://example.org/gala-follow-up",
+                    title="Harbour gala fireworks move to next weekend",
+                    text=(
+                        "The harbour gala fireworks, cancelled on Friday because of strong "
+                        "winds over the water near the old pier, will be held next weekend, "
+                        "Mallory Quinn of the Harbour Arts Trust said."
+                    ),
+                    outlet="Harbour Herald",
+                )
+            ]
+        )
+        assert report.new == 1 and engine.version() != version
+        assert engine.article("gala-follow-up").storyline == story_id
+        after = get_json(client, f"/api/stories/{story_id}")
+    assert "gala-follow-up" in {a["id"] for a in after["articles"]}
+    assert "gala-follow-up" not in {a["id"] for a in before["articles"]}
+
+
+def test_web_story_cache_is_bounded() -> None:
+    cache = StoryCache(size=2)
+    calls: list[str] = []
+
+    def compute(name: str) -> dict[str, Any]:
+        calls.append(name)
+        return {"id": name}
+
+    for name in ("a", "b", "a", "c", "a", "b"):
+        assert cache.get((name, (1, 1)), lambda name=name: compute(name)) == {"id": name}
+    assert calls == ["a", "b", "c", "b"]
