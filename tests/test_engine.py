@@ -18,7 +18,7 @@ from storyline.config import Config
 from storyline.engine import Engine, IngestReport
 from storyline.errors import ExtractionError, InputError, NotFoundError, SourceError
 from storyline.model import Article
-from storyline.store import Store
+from storyline.store import COPY_INDEX_CACHE_MB, Store
 
 Write = Callable[..., Path]
 Record = Callable[..., dict[str, Any]]
@@ -502,15 +502,38 @@ def test_engine_uses_config_db_when_no_path_is_given(tmp_path: Path) -> None:
 
 # -- bounded memory ---------------------------------------------------------------------------
 
-#: Runs in a fresh interpreter so that ru_maxrss (a peak) measures only this ingest. A small
-#: warm-up ingest first loads everything loaded lazily, so that what is measured is how
-#: memory grows with the input, not what a process needs to start.
+#: Runs in a fresh interpreter so that the peak measures only this ingest. A small warm-up
+#: ingest first loads everything loaded lazily, so that what is measured is how memory
+#: grows with the input, not what a process needs to start. On Linux the peak is of the
+#: process's own (anonymous) memory, sampled: pages of the store file that SQLite maps
+#: count in RSS but are the kernel's page cache, reclaimable, not memory the ingest holds.
 MEASURE = textwrap.dedent(
     """
-    import json, resource, sys
+    import json, resource, sys, threading, time
+    from pathlib import Path
     from storyline import Config, Engine
 
+    STATUS = Path("/proc/self/status")
+    highest = [0]
+
+    def private():
+        for line in STATUS.read_text().splitlines():
+            if line.startswith("RssAnon:"):
+                return int(line.split()[1]) * 1024
+        return 0
+
+    def sample():
+        while True:
+            highest[0] = max(highest[0], private())
+            time.sleep(0.02)
+
+    if STATUS.exists():
+        threading.Thread(target=sample, daemon=True).start()
+
     def peak():
+        if STATUS.exists():
+            highest[0] = max(highest[0], private())
+            return highest[0]
         scale = 1 if sys.platform == "darwin" else 1024
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale
 
@@ -560,7 +583,9 @@ def test_engine_ingests_100_mb_of_jsonl_in_bounded_memory(
     [report] = result["reports"]
     assert (report["new"], report["failed"]) == (20_000, 0)
     growth = (result["peaks"][1] - result["peaks"][0]) / 1e6
-    assert growth < 60, f"peak RSS grew by {growth:.0f} MB ingesting {size / 1e6:.0f} MB"
+    # the copy index's page cache fills up to its fixed size as the store grows
+    allowed = 60 + COPY_INDEX_CACHE_MB * 1.05
+    assert growth < allowed, f"peak memory grew by {growth:.0f} MB ingesting {size / 1e6:.0f} MB"
     with Engine(tmp_path / "big.db", config=Config(), stages=[]) as engine:
         assert engine.store.count_articles() == 20_000 + len(KEYS)
 
@@ -580,7 +605,7 @@ def test_engine_default_stages_memory_does_not_grow_with_the_input(
     assert [r["new"] for r in result["reports"]] == [16, 128]
     _, after_two, after_eighteen = result["peaks"]
     growth = (after_eighteen - after_two) / 1e6
-    assert growth < 30, f"peak RSS grew by {growth:.0f} MB over 16 more batches"
+    assert growth < 30, f"peak memory grew by {growth:.0f} MB over 16 more batches"
 
 
 # -- re-clustering --------------------------------------------------------------------
