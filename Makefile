@@ -51,7 +51,7 @@ test: lint typecheck
 # Benchmarks print ours and the named baseline side by side; see docs/benchmarks.md.
 BENCH_STAMP := $(VENV)/.installed-bench
 BENCHES := bench-dedup bench-cluster bench-cluster-speed bench-quotes bench-ner bench-nlp-speed \
-	bench-times bench-contradictions
+	bench-times bench-contradictions bench-spark
 .PHONY: $(BENCHES)
 
 bench: $(BENCHES)
@@ -76,6 +76,10 @@ bench-times: $(BENCH_STAMP)
 	$(BIN)/python bench/tempeval_bench.py
 bench-contradictions: $(BENCH_STAMP)
 	$(BIN)/python bench/contradictions_bench.py
+# Spark local[2] and local[1] against the engine; the full 20k size takes hours on two cores
+bench-spark: $(BENCH_STAMP)
+	$(BIN)/python -m pip install -q -c requirements.lock -e ".[test,bench,spark]"
+	$(BIN)/python bench/spark_bench.py --articles $(or $(SPARK_ARTICLES),20000)
 
 # Re-pin every dependency from a fresh environment (run after changing pyproject.toml).
 lock:

@@ -150,6 +150,12 @@ def warc_documents(data: bytes, origin: str) -> Iterator[RawDocument | InputErro
             )
     except ArchiveLoadFailed as error:
         yield ExtractionError(f"{origin}#record{number + 1}", f"malformed WARC: {error}")
+        return
+    except Exception as error:  # warcio fails in many ways on damaged records
+        yield ExtractionError(f"{origin}#record{number + 1}", f"malformed WARC: {error!r}")
+        return
+    if number == 0:
+        yield ExtractionError(origin, "no WARC records found")
 
 
 def parquet_record(row: dict[str, Any]) -> dict[str, Any]:
