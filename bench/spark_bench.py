@@ -35,13 +35,13 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import cluster_speed  # noqa: E402
-import dedup_corpus  # noqa: E402
-import pyarrow.parquet as pq  # noqa: E402
+import cluster_speed
+import dedup_corpus
+import pyarrow.parquet as pq
 
-from storyline.config import Config  # noqa: E402
-from storyline.engine import Engine  # noqa: E402
-from storyline.spark import JobReport, JobSettings, run, session  # noqa: E402
+from storyline.config import Config
+from storyline.engine import Engine
+from storyline.spark import JobReport, JobSettings, run, session
 
 GOAL = 0.98
 
