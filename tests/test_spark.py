@@ -29,6 +29,7 @@ from storyline.engine import Engine
 from storyline.importer import import_tables
 from storyline.model import Article
 from storyline.spark import JobReport, JobSettings, run, session
+from storyline.spark.windows import Placement, stitch, windows_of
 from storyline.store import Store
 
 pytestmark = [pytest.mark.shared, pytest.mark.slow]
@@ -197,6 +198,32 @@ def _pairwise_agreement(left: dict[str, str], right: dict[str, str]) -> float:
     return agree / total
 
 
+def test_spark_windows_route_the_last_days_to_the_next_window_too() -> None:
+    start = datetime(2016, 3, 3, tzinfo=UTC)  # a window boundary for 7-day windows
+    early = Article(id="a", text="x", published=start + timedelta(days=1), language="en")
+    late = Article(id="b", text="x", published=start + timedelta(days=5), language="en")
+    undated = Article(id="c", text="x", language="en")
+    number = windows_of(early, 7, 4)[0][1]
+    assert windows_of(early, 7, 4) == [("en", number)]
+    assert windows_of(late, 7, 4) == [("en", number), ("en", number + 1)]
+    assert windows_of(undated, 7, 4) == [("en", None)]
+
+
+def test_spark_stitching_carries_an_id_across_several_windows() -> None:
+    def seen(window: int, article: str, event: str, storyline: str) -> Placement:
+        return Placement(("en", window), article, None, event, storyline, False, True)
+
+    names = stitch(
+        [
+            ((("en", 3), "e-third"), seen(2, "b", "e-second", "s-second")),
+            ((("en", 2), "e-second"), seen(1, "a", "e-first", "s-first")),
+            ((("en", 2), "s-second"), seen(1, "a", "e-first", "s-first")),
+        ]
+    )
+    assert names[(("en", 3), "e-third")] == "e-first"
+    assert names[(("en", 2), "s-second")] == "s-first"
+
+
 def test_spark_counts_and_skips_malformed_records(
     spark_run: tuple[JobReport, Path], corpus: dict[str, Any]
 ) -> None:
@@ -290,3 +317,24 @@ def test_spark_output_imports_into_a_store(
     with sqlite3.connect(db) as connection:
         sizes = connection.execute("SELECT sum(size) FROM clusters WHERE kind = 'event'").fetchone()
     assert sizes[0] == len(rows)
+
+
+def test_spark_cli_runs_the_job_then_imports(
+    spark_run: tuple[JobReport, Path], cli: Any, tmp_path: Path
+) -> None:
+    example = Path(__file__).resolve().parents[1] / "storyline" / "data" / "example.jsonl"
+    lines = example.read_text(encoding="utf-8").splitlines()[:6]
+    source = tmp_path / "few.jsonl"
+    source.write_text("\n".join([*lines, "{broken"]) + "\n", encoding="utf-8")
+    output = tmp_path / "out"
+    ran = cli("spark", str(source), "--output", str(output), "--master", "local[2]", db=False)
+    assert ran.exit_code == 1  # one malformed line, reported and skipped
+    assert "articles 6" in ran.output and "failed 1" in ran.output
+    assert f"{source}:7: malformed JSON" in ran.output
+    imported = cli("import", str(output))
+    assert imported.exit_code == 0 and "new 6" in imported.output
+    assert cli("stories").exit_code == 0
+    with cli.engine() as engine:
+        assert len(list(engine.articles())) == 6
+    missing = cli("import", str(tmp_path / "nothing"))
+    assert missing.exit_code == 1 and "no such table" in missing.output

@@ -11,8 +11,10 @@
    that many index rows per key: never all against all.
 4. Each pair is verified with :func:`storyline.dedup.stage.verify`, the stage's
    own pairwise test.
-5. Verified pairs are edges; copy groups are their connected components, found
-   by iterative minimum-label propagation in RDD joins.
+5. As the stage does in publication order, each article keeps only its best
+   match among the articles published before it (kind, similarity, then the
+   earliest); copy groups are the connected components of those links, found by
+   iterative minimum-label propagation in RDD joins.
 6. Each group's original is chosen by the stage's rule (:func:`rank`: earliest
    published, dated before undated, then the longest body; then the smallest
    id), and every other member is linked to it with the evidence of a direct
@@ -21,6 +23,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -62,6 +65,8 @@ class Edge:
     kind: str
     similarity: float
     features: tuple[tuple[str, float], ...]
+    #: publication order of ``right``, the earlier article (see :func:`_arrival`)
+    earlier: tuple[float, str] = (0.0, "")
 
 
 class CountedLines(InMemoryCopyIndex):
@@ -98,7 +103,7 @@ class Analyser:
         if left.text_hash == right.text_hash:
             size = self(left).body.shingles.size
             if size >= self.settings.shingle_words:
-                return Edge(left.id, right.id, "exact", 1.0, (("exact", 1.0),))
+                return Edge(left.id, right.id, "exact", 1.0, (("exact", 1.0),), _arrival(right))
         found = verify(self(left).body, self(right).body, self.settings)
         if found is None:
             return None
@@ -109,7 +114,7 @@ class Analyser:
             ("cover", round(o.cover, 4)),
             ("shared_shingles", float(o.shared)),
         )
-        return Edge(left.id, right.id, kind, similarity, features)
+        return Edge(left.id, right.id, kind, similarity, features, _arrival(right))
 
 
 def find_copies(
@@ -136,9 +141,12 @@ def find_copies(
     hits = buckets.flatMap(lambda bucket: _bucket_pairs(bucket[1]))
     counted = hits.reduceByKey(lambda a, b: (a[0] or b[0], a[1] + b[1]), partitions)
     pairs = counted.filter(lambda p: p[1][0] or p[1][1] >= MIN_ANCHOR_HITS).keys()
-    edges = _verify_pairs(pairs, keyed, config, shared, partitions).cache()
-    groups = _components(edges.map(lambda e: (e.left, e.right)), partitions)
-    links = _link_to_originals(groups, edges, keyed, config, shared, partitions)
+    edges = _verify_pairs(pairs, keyed, config, shared, partitions)
+    # as the stage does, each article joins the group of its best match among the
+    # articles before it (not every group it matches)
+    chosen = edges.map(lambda e: (e.left, e)).reduceByKey(_better, partitions).values().cache()
+    groups = _components(chosen.map(lambda e: (e.left, e.right)), partitions)
+    links = _link_to_originals(groups, chosen, keyed, config, shared, partitions)
     return links.mapValues(lambda link: link[0]), links.map(lambda item: item[1][1])
 
 
@@ -185,7 +193,8 @@ def _verify_pairs(
     def verified(items: Iterable[tuple[DedupInput, DedupInput]]) -> Iterator[Edge]:
         analyser = Analyser(config, shared.value)
         for left, right in items:
-            edge = analyser.verify(left, right)
+            later, earlier = (left, right) if _arrival(left) > _arrival(right) else (right, left)
+            edge = analyser.verify(later, earlier)
             if edge is not None:
                 yield edge
 
@@ -250,6 +259,26 @@ def _link_to_originals(
             yield member_id, (link, _assignment(member_id, link, edge, via))
 
     return direct.join(best_edge, partitions).mapPartitions(linked)
+
+
+def _arrival(doc: DedupInput) -> tuple[float, str]:
+    """Publication order, undated last, ties by id: the order windows place articles in."""
+    return (doc.published.timestamp() if doc.published else math.inf), doc.id
+
+
+def _better(left: Edge, right: Edge) -> Edge:
+    """The stage's pick among verified earlier articles: kind, similarity, the earliest."""
+
+    def strength(edge: Edge) -> tuple[int, float, tuple[float, str]]:
+        stamp, article = edge.earlier
+        return KIND_ORDER[edge.kind], edge.similarity, (-stamp, _descending(article))
+
+    return left if strength(left) >= strength(right) else right
+
+
+def _descending(text: str) -> str:
+    """A key that sorts strings in reverse (for the earliest id to win a max)."""
+    return "".join(chr(0x10FFFF - ord(c)) for c in text)
 
 
 def _stronger(left: Edge, right: Edge) -> Edge:

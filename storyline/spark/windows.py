@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -86,8 +85,13 @@ def cluster_windows(
         lambda group: place_window(group[0], group[1], config)
     ).cache()
     placements = results.filter(lambda r: isinstance(r, Placement))
-    boundary = placements.filter(lambda p: p.warm or p.tail).collect()
-    mapping = stitch(boundary)
+    # the earliest warm-up article of each window-local event and storyline...
+    warm = placements.filter(lambda p: p.warm)
+    firsts = warm.flatMap(lambda p: [((p.window, p.event), p), ((p.window, p.storyline), p)])
+    earliest = firsts.reduceByKey(_earliest, partitions).map(lambda kv: (kv[1].article, kv[0]))
+    # ...and where the window before placed it: only these reach the driver
+    tails = placements.filter(lambda p: p.tail and not p.warm).map(lambda p: (p.article, p))
+    mapping = stitch(earliest.join(tails, partitions).values().collect())
     shared = sc.broadcast(mapping)
 
     def final(p: Placement) -> tuple[str, tuple[str, str]]:
@@ -141,28 +145,27 @@ def place_window(
                     yield window, assignment
 
 
-def stitch(boundary: list[Placement]) -> dict[tuple[WindowKey, str], str]:
-    """Window-local event and storyline ids that continue an earlier window's ones."""
-    by_window: dict[WindowKey, list[Placement]] = defaultdict(list)
-    for placement in boundary:
-        by_window[placement.window].append(placement)
+def stitch(
+    continued: list[tuple[tuple[WindowKey, str], Placement]],
+) -> dict[tuple[WindowKey, str], str]:
+    """Window-local ids that continue an earlier window's event or storyline.
+
+    ``continued`` pairs a window-local id with where the previous window placed
+    that cluster's earliest warm-up article. Windows are resolved in order, so a
+    cluster continued over several windows keeps the id it was founded with.
+    """
     names: dict[tuple[WindowKey, str], str] = {}
-    final: dict[str, tuple[str, str]] = {}
-    dated = sorted((key for key in by_window if key[1] is not None), key=_window_order)
-    for key in dated:
-        entries = sorted(by_window[key], key=lambda p: (_stamp(p.published), p.article, p.warm))
-        for placement in entries:
-            if placement.warm and placement.article in final:
-                event, storyline = final[placement.article]
-                names.setdefault((key, placement.event), event)
-                names.setdefault((key, placement.storyline), storyline)
-        for placement in entries:
-            if placement.tail and not placement.warm:
-                final[placement.article] = (
-                    names.get((key, placement.event), placement.event),
-                    names.get((key, placement.storyline), placement.storyline),
-                )
+    for (window, local), before in sorted(continued, key=lambda c: _window_order(c[0][0])):
+        earlier = before.event if local.startswith("e") else before.storyline
+        names[(window, local)] = names.get((before.window, earlier), earlier)
     return names
+
+
+def _earliest(left: Placement, right: Placement) -> Placement:
+    def order(p: Placement) -> tuple[float, str]:
+        return _stamp(p.published), p.article
+
+    return left if order(left) <= order(right) else right
 
 
 def _window_order(key: WindowKey) -> tuple[str, int]:
