@@ -51,7 +51,7 @@ test: lint typecheck
 # Benchmarks print ours and the named baseline side by side; see docs/benchmarks.md.
 BENCH_STAMP := $(VENV)/.installed-bench
 BENCHES := bench-dedup bench-cluster bench-cluster-speed bench-quotes bench-ner bench-nlp-speed \
-	bench-times bench-contradictions bench-warc bench-watch bench-web
+	bench-times bench-contradictions bench-warc bench-watch bench-web bench-spark
 .PHONY: $(BENCHES)
 
 bench: $(BENCHES)
@@ -83,6 +83,10 @@ bench-watch: $(BENCH_STAMP)
 # 100k articles built once into bench-work/ (re-runs reuse it), then storyline and Datasette
 bench-web: $(BENCH_STAMP)
 	$(BIN)/python bench/web_latency.py --workdir bench-work
+# Spark local[2] and local[1] against the engine; the full 20k size takes hours on two cores
+bench-spark: $(BENCH_STAMP)
+	$(BIN)/python -m pip install -q -c requirements.lock -e ".[test,bench,spark]"
+	$(BIN)/python bench/spark_bench.py --articles $(or $(SPARK_ARTICLES),20000)
 
 # Re-pin every dependency from a fresh environment (run after changing pyproject.toml).
 lock:

@@ -408,3 +408,64 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
     options = ctx.obj
     app = create_app(config=Config.load(options["config"], db=options["db"]))
     uvicorn.run(app, host=host, port=port)
+
+
+@main.command("spark")
+@click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
+@click.option("--output", required=True, metavar="DIR", help="Where the Parquet tables go.")
+@click.option("--master", help="Spark master, e.g. local[2] or yarn (default: local[*]).")
+@click.option("--conf", "conf", multiple=True, metavar="KEY=VALUE", help="A Spark setting.")
+@click.option(
+    "--window-days", default=7.0, show_default=True, help="Length of a clustering window."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_context
+@handles_errors
+def spark(
+    ctx: click.Context,
+    inputs: tuple[str, ...],
+    output: str,
+    master: str | None,
+    conf: tuple[str, ...],
+    window_days: float,
+    as_json: bool,
+) -> None:
+    """Run the pipeline on Apache Spark over WARC, JSON Lines or Parquet inputs.
+
+    Writes Parquet tables (articles, stories, assignments, errors) under DIR;
+    malformed records are counted and skipped, and the exit status is then 1.
+    """
+    from .spark import submit
+    from .spark.job import parse_conf
+
+    config = Config.load(ctx.obj["config"])
+    report = submit(
+        inputs,
+        output,
+        master=master,
+        conf=parse_conf(conf),
+        window_days=window_days,
+        config=config,
+    )
+    for message in report.errors:
+        click.echo(f"error: {message}", err=True)
+    click.echo(json.dumps(report.to_dict(), indent=2) if as_json else report.summary())
+    if not report.ok:
+        sys.exit(EXIT_INPUT)
+
+
+@main.command("import")
+@click.argument("directory", metavar="DIR", type=click.Path(file_okay=False))
+@click.pass_context
+@handles_errors
+def import_(ctx: click.Context, directory: str) -> None:
+    """Load the Parquet output of `storyline spark` into the store, for `storyline serve`."""
+    from .importer import import_tables
+
+    try:
+        with open_engine(ctx) as engine:
+            report = import_tables(directory, engine.store, engine.config)
+    except InputError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(EXIT_INPUT)
+    click.echo(report.summary())

@@ -36,6 +36,10 @@ class InputError(StorylineError):
         self.origin = origin
         self.reason = reason
 
+    def __reduce__(self) -> tuple[type[InputError], tuple[str, str]]:
+        # pickled as its arguments, so errors travel between Spark workers
+        return type(self), (self.origin, self.reason)
+
 
 class SourceError(InputError):
     """The input could not be read: missing, unreadable, binary or too large."""

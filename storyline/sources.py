@@ -160,6 +160,18 @@ class InputReader:
         yield RawDocument(origin, kind, text, path)
 
 
+def read_stream(
+    stream: IO[bytes], origin: str, max_article_bytes: int, *, suffix: str | None = None
+) -> Iterator[RawDocument | InputError]:
+    """Raw documents (or errors) of one already opened input, as a file of it would give.
+
+    For readers that get their bytes elsewhere (a Spark task reading a cluster's
+    file system); ``suffix`` is the lower-case extension without ``.gz``, if known.
+    """
+    reader = InputReader([], max_article_bytes)
+    yield from reader._read_stream(stream, origin, suffix, origin)
+
+
 def _peek(stream: IO[bytes]) -> bytes:
     peek = getattr(stream, "peek", None)
     return peek(512)[:512] if peek is not None else b""

@@ -212,6 +212,34 @@ def classify(overlap: Overlap, settings: DedupSettings) -> tuple[str, float] | N
     return None
 
 
+def verify(body: Body, theirs: Body, settings: DedupSettings) -> tuple[str, float, Overlap] | None:
+    """How one body copies another, if it does: ``(kind, similarity, overlap)``.
+
+    The pairwise test of the stage, without an index: :func:`classify` on the exact
+    shingle sets, else the rewrite test for pairs that share enough. The Spark job
+    verifies its LSH candidate pairs with it.
+    """
+    overlap = compare(body.shingles, theirs.shingles)
+    found = classify(overlap, settings)
+    if found is not None:
+        return found[0], found[1], overlap
+    if overlap.contained < REWRITE_FLOOR:
+        return None
+    share = rewrite_share(body, theirs, settings)
+    return ("rewrite", share, overlap) if share is not None else None
+
+
+def rewrite_share(body: Body, theirs: Body, settings: DedupSettings) -> float | None:
+    """Share of sentences aligned when ``body`` is a paraphrase of ``theirs``, else None."""
+    pairs = compare(distinct(shingle(body.words, 2)), distinct(shingle(theirs.words, 2)))
+    if pairs.jaccard < settings.rewrite_pairs or pairs.shared < settings.min_shingles:
+        return None
+    share = aligned_sentences(body.text, theirs.text)
+    if share < settings.rewrite_sentences:
+        return None
+    return round(share, 4)
+
+
 def rank(published: datetime | None, length: int, key: float) -> tuple[bool, float, int, float]:
     """Sort key of a group's members: the smallest is the group's original."""
     stamp = published.timestamp() if published is not None else 0.0
@@ -387,25 +415,13 @@ class Deduplicator(BaseStage):
 
     def _verify(self, body: Body, doc: IndexedDoc) -> Verdict | None:
         """How ``body`` copies the indexed article ``doc``, if it does."""
-        overlap = compare(body.shingles, self._body_of(doc).shingles)
-        found = classify(overlap, self.settings)
-        if found is not None:
-            return Verdict(doc, found[0], found[1], overlap)
-        if overlap.contained < REWRITE_FLOOR:
-            return None
-        return self._rewrite(body, doc, overlap)
+        found = verify(body, self._body_of(doc), self.settings)
+        return Verdict(doc, *found) if found is not None else None
 
     def _rewrite(self, body: Body, doc: IndexedDoc, overlap: Overlap) -> Verdict | None:
         """A paraphrase: many shared word pairs, most sentences with a counterpart in order."""
-        s = self.settings
-        theirs = self._body_of(doc)
-        pairs = compare(distinct(shingle(body.words, 2)), distinct(shingle(theirs.words, 2)))
-        if pairs.jaccard < s.rewrite_pairs or pairs.shared < s.min_shingles:
-            return None
-        share = aligned_sentences(body.text, theirs.text)
-        if share < s.rewrite_sentences:
-            return None
-        return Verdict(doc, "rewrite", round(share, 4), overlap)
+        share = rewrite_share(body, self._body_of(doc), self.settings)
+        return Verdict(doc, "rewrite", share, overlap) if share is not None else None
 
     def _against(self, analysis: Analysis, root: IndexedDoc, via: Verdict) -> Verdict:
         """The evidence against the group's original itself, or the member's if it fails."""
