@@ -48,6 +48,8 @@ SPACES = ("body", "title", "entities", "numbers")
 AGES = "ages"
 _AGE = re.compile(r"P(\d+(?:\.\d+)?)([DWMY])")
 _UNIT_DAYS = {"D": 1.0, "W": 7.0, "M": 30.44, "Y": 365.25}
+#: how many times older one stated age must be than another to date two texts apart
+AGE_RATIO = 1.5
 #: terms kept per space in an event or storyline profile
 PROFILE_TERMS = {"body": 80, "title": 30, "entities": 40, "numbers": 20}
 #: terms per space an article keeps
@@ -129,8 +131,11 @@ class Profile:
 
         A person stated to be 9 weeks old in one place and 14 months old in another
         is seen at two times about a year apart, which dates the two happenings
-        apart even when neither text has a publication date. With several people in
-        common the smallest gap counts; None when no person's age is stated in both.
+        apart even when neither text has a publication date. Sources often disagree
+        on an adult's age by a year or two (27 or 29): that is a contradiction, not
+        a gap, so two ages count only when the elder is at least
+        :data:`AGE_RATIO` times the younger. With several people in common the
+        smallest gap counts; None when no person's age is comparable in both.
         """
         mine = self.vectors.get(AGES)
         if not mine or not ages:
@@ -141,7 +146,11 @@ class Profile:
                 continue
             name = key[4:]
             high, other_low, other_high = ages[f"high:{name}"], mine[key], mine[f"high:{name}"]
-            gaps.append(max(0.0, other_low - high, low - other_high))
+            apart = max(0.0, other_low - high, low - other_high)
+            younger_high = high if low <= other_low else other_high
+            if apart and younger_high * AGE_RATIO > younger_high + apart:
+                continue  # too close to tell a later time from a disagreement
+            gaps.append(apart)
         return min(gaps) if gaps else None
 
     def similarity(self, space: str, unit: Vector) -> float:

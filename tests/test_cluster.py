@@ -243,7 +243,13 @@ def _child_article(article_id: str, age: str, qualifier: str | None = None) -> A
 
 @pytest.mark.parametrize(
     ("first", "second", "together"),
-    [("P9W", "P14M", False), ("P14M", "P14M", True), ("P13M", "P14M", True)],
+    [
+        ("P9W", "P14M", False),
+        ("P14M", "P14M", True),
+        ("P13M", "P14M", True),
+        ("P3Y", "P8Y", False),
+        ("P27Y", "P29Y", True),  # sources disagreeing on an age: no time gap
+    ],
 )
 def test_cluster_ages_of_one_person_far_apart_date_undated_articles_apart(
     first: str, second: str, together: bool
@@ -257,6 +263,7 @@ def test_cluster_ages_of_one_person_far_apart_date_undated_articles_apart(
     assert one.storyline == two.storyline
     decision = clusterer.state.assignments[-2]
     if together:
-        assert decision.features.get("age_gap_days") == 0.0
+        assert not decision.created
+        assert decision.features.get("age_gap_days", 0.0) == 0.0
     else:
         assert decision.created and "new event" in decision.reason
