@@ -43,6 +43,13 @@ Vector = dict[str, float]
 Vectors = dict[str, Vector]
 
 SPACES = ("body", "title", "entities", "numbers")
+#: pseudo-space of a profile: the stated ages of its people, as ``low:NAME`` and
+#: ``high:NAME`` in days (not a TF-IDF space; never compared by cosine)
+AGES = "ages"
+_AGE = re.compile(r"P(\d+(?:\.\d+)?)([DWMY])")
+_UNIT_DAYS = {"D": 1.0, "W": 7.0, "M": 30.44, "Y": 365.25}
+#: how many times older one stated age must be than another to date two texts apart
+AGE_RATIO = 1.5
 #: terms kept per space in an event or storyline profile
 PROFILE_TERMS = {"body": 80, "title": 30, "entities": 40, "numbers": 20}
 #: terms per space an article keeps
@@ -99,6 +106,9 @@ class Profile:
 
     def absorb(self, vectors: Vectors, when: datetime | None) -> None:
         for space, vector in vectors.items():
+            if space == AGES:
+                self.vectors[AGES] = _age_span(self.vectors.get(AGES, {}), vector)
+                continue
             merged = _add(self.vectors.get(space, {}), vector)
             self.vectors[space] = _top(merged, PROFILE_TERMS[space])
             self.norms.pop(space, None)
@@ -115,6 +125,33 @@ class Profile:
             return 0.0
         edge = self.first if when < self.first else self.last
         return abs((when - edge).total_seconds()) / 86400
+
+    def age_gap_days(self, ages: Vector) -> float | None:
+        """Days between the ages this profile and an article state for the same person.
+
+        A person stated to be 9 weeks old in one place and 14 months old in another
+        is seen at two times about a year apart, which dates the two happenings
+        apart even when neither text has a publication date. Sources often disagree
+        on an adult's age by a year or two (27 or 29): that is a contradiction, not
+        a gap, so two ages count only when the elder is at least
+        :data:`AGE_RATIO` times the younger. With several people in common the
+        smallest gap counts; None when no person's age is comparable in both.
+        """
+        mine = self.vectors.get(AGES)
+        if not mine or not ages:
+            return None
+        gaps = []
+        for key, low in ages.items():
+            if not key.startswith("low:") or key not in mine:
+                continue
+            name = key[4:]
+            high, other_low, other_high = ages[f"high:{name}"], mine[key], mine[f"high:{name}"]
+            apart = max(0.0, other_low - high, low - other_high)
+            younger_high = high if low <= other_low else other_high
+            if apart and younger_high * AGE_RATIO > younger_high + apart:
+                continue  # too close to tell a later time from a disagreement
+            gaps.append(apart)
+        return min(gaps) if gaps else None
 
     def similarity(self, space: str, unit: Vector) -> float:
         """Cosine similarity between a unit-length vector and this profile's in ``space``."""
@@ -302,6 +339,9 @@ class Clusterer(BaseStage):
                 for term, count in counts.items()
             }
             vectors[space] = _unit(_top(weights, ARTICLE_TERMS))
+        ages = stated_ages(article)
+        if ages:
+            vectors[AGES] = ages
         return vectors
 
     def features(self, vectors: Vectors, profile: Profile) -> dict[str, float]:
@@ -316,14 +356,19 @@ class Clusterer(BaseStage):
             return copied
         matches = []
         for event in state.candidates("event", vectors):
-            gap = event.gap_days(article.published)
+            dated_gap = event.gap_days(article.published)
+            age_gap = event.age_gap_days(vectors.get(AGES, {}))
+            stated = [g for g in (dated_gap, age_gap) if g is not None]
+            gap = max(stated) if stated else None
             if gap is not None and gap > config.event_window_days:
                 continue
             features = self.features(vectors, event)
             decay = 1.0 if gap is None else 1 / (1 + gap / config.event_window_days)
             score = self.model.probability(features) * decay
-            if gap is not None:
-                features["gap_days"] = gap
+            if dated_gap is not None:
+                features["gap_days"] = dated_gap
+            if age_gap is not None:
+                features["age_gap_days"] = age_gap
             matches.append(Match(event.id, score, features))
         best, runner_up = _best_two(matches)
         if best is not None and best.score >= config.event_threshold:
@@ -445,6 +490,41 @@ def article_terms(article: Article) -> dict[str, list[str]]:
             n.replace(",", "") for n in _NUMBER.findall(article.title + " " + article.text)
         ],
     }
+
+
+def stated_ages(article: Article) -> Vector:
+    """Ages the article states for people, as day intervals under ``low:`` and ``high:``.
+
+    A person is keyed by each word of the name the fact gives ("miles stephens"
+    also counts as "miles" and "stephens"), as a follow-up often names a child by
+    first name alone. "14 months old" is [14, 15) months; "about" widens it by one
+    unit each side.
+    """
+    ages: Vector = {}
+    for fact in article.facts:
+        match = _AGE.fullmatch(fact.value) if fact.attribute == "age" else None
+        if match is None or not fact.entity.strip():
+            continue
+        unit = _UNIT_DAYS[match.group(2)]
+        amount = float(match.group(1))
+        low, high = amount * unit, (amount + 1) * unit
+        if fact.qualifier == "about":
+            low, high = low - unit, high
+        name = fact.entity.casefold().replace("\u2019s", "").replace("'s", "")
+        words = re.findall(r"[^\W_]+", name)
+        for key in {" ".join(words), *words} - {""}:
+            ages[f"low:{key}"] = min(low, ages.get(f"low:{key}", low))
+            ages[f"high:{key}"] = max(high, ages.get(f"high:{key}", high))
+    return ages
+
+
+def _age_span(known: Vector, stated: Vector) -> Vector:
+    """The ages an event covers: for each person, from the youngest to the oldest stated."""
+    span = dict(known)
+    for key, days in stated.items():
+        keep = min if key.startswith("low:") else max
+        span[key] = keep(days, span.get(key, days))
+    return span
 
 
 def _assignment(

@@ -223,3 +223,47 @@ def test_cluster_non_english_articles_are_grouped_apart_from_unrelated_news(
     assert second.event == first.event
     assert rates.event != first.event
     assert rates.storyline != first.storyline
+
+
+def _child_article(article_id: str, age: str, qualifier: str | None = None) -> Article:
+    from storyline.model import Fact
+
+    text = (
+        "Singer Dana Reyes shared a new video of her son Theo Reyes at home with his "
+        "father Marco Reyes. Fans said the boy looks exactly like his dad. Theo is "
+        f"{age} old, Reyes wrote, and the family is doing well in Lisbon."
+    )
+    return Article(
+        id=article_id,
+        title="Dana Reyes shares a video of her son Theo",
+        text=text,
+        facts=[Fact("Theo", "age", age, 0, 1, qualifier=qualifier)],
+    )
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "together"),
+    [
+        ("P9W", "P14M", False),
+        ("P14M", "P14M", True),
+        ("P13M", "P14M", True),
+        ("P3Y", "P8Y", False),
+        ("P27Y", "P29Y", True),  # sources disagreeing on an age: no time gap
+    ],
+)
+def test_cluster_ages_of_one_person_far_apart_date_undated_articles_apart(
+    first: str, second: str, together: bool
+) -> None:
+    from storyline.cluster import Clusterer
+
+    clusterer = Clusterer(Config())
+    one = clusterer(_child_article("one", first))
+    two = clusterer(_child_article("two", second))
+    assert (one.event == two.event) is together
+    assert one.storyline == two.storyline
+    decision = clusterer.state.assignments[-2]
+    if together:
+        assert not decision.created
+        assert decision.features.get("age_gap_days", 0.0) == 0.0
+    else:
+        assert decision.created and "new event" in decision.reason

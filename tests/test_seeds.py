@@ -117,3 +117,19 @@ def test_seeds_through_the_python_api(seeds: Path, engine: Engine) -> None:
     assert (report.new, report.failed) == (3, 0)
     assert len(report.storylines) == 1
     assert len(report.events) == 2
+
+
+def test_seeds_after_other_news_the_year_old_first_steps_are_not_the_resemblance_event(
+    cli: Any, seeds: Path
+) -> None:
+    example = Path(__file__).resolve().parents[1] / "storyline" / "data" / "example.jsonl"
+    for source in (example, seeds):
+        result = cli("ingest", str(source))
+        assert result.exit_code == 0, result.output
+    with cli.engine() as engine:
+        articles = [a for a in engine.articles() if a.path and Path(a.path).parent == seeds]
+    assert len(articles) == 3
+    [resemblance] = [a for a in articles if a.title.startswith(RESEMBLANCE)]
+    [year_later] = [a for a in articles if "14 months old" in a.text]
+    assert year_later.event != resemblance.event
+    assert year_later.storyline == resemblance.storyline
