@@ -87,7 +87,16 @@ class WarcReader:
                     self.skipped[item] += 1
                     continue
                 yield item
-        except (ArchiveLoadFailed, OSError, EOFError, zlib.error, ValueError) as error:
+        # warcio fails in many ways on damaged records (a response without a target URI
+        # raises AttributeError); each ends the readable part of the file the same way
+        except (
+            ArchiveLoadFailed,
+            OSError,
+            EOFError,
+            zlib.error,
+            ValueError,
+            AttributeError,
+        ) as error:
             where = f"{self.origin} record {self.records + 1}"
             yield SourceError(where, f"cannot read the WARC file past this point: {error}")
 

@@ -232,7 +232,7 @@ def test_spark_counts_and_skips_malformed_records(
     assert report.failed == len(BAD_LINES) + 1
     assert not report.ok
     origins = sorted(row["origin"] for row in _table(output, "errors"))
-    assert origins[0].endswith("broken.warc#record1")
+    assert origins[0].endswith("broken.warc record 1")
     lines = sorted(int(origin.rsplit(":", 1)[1]) for origin in origins[1:])
     assert lines == [position * 40 + 6 for position in range(len(BAD_LINES))]
     reasons = " ".join(row["reason"] for row in _table(output, "errors"))

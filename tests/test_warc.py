@@ -190,6 +190,18 @@ def test_warc_damaged_file_keeps_what_came_before(engine: Engine, tmp_path: Path
     assert str(errors[0]).startswith(f"{path} record 6:")
 
 
+def test_warc_response_without_a_target_uri_is_an_error_not_a_crash(
+    engine: Engine, tmp_path: Path
+) -> None:
+    path = crawl(tmp_path / "c.warc", ["bridge"], extras=False, compress=False)
+    headless = b"WARC/1.0\r\nWARC-Type: response\r\nContent-Length: 500\r\n\r\nxx"
+    path.write_bytes(path.read_bytes() + headless)
+    errors: list[InputError] = []
+    report = engine.ingest_warc(path, on_error=errors.append)
+    assert report.new == 1 and not report.ok
+    assert len(errors) == 1 and "cannot read the WARC file past this point" in str(errors[0])
+
+
 def test_warc_missing_file_is_an_input_error(engine: Engine, tmp_path: Path) -> None:
     report = engine.ingest_warc(tmp_path / "nope.warc.gz")
     assert report.failed == 1 and "nope.warc.gz" in str(report.errors[0])
