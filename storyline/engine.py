@@ -181,66 +181,36 @@ class Engine:
             inputs = [inputs]
         reader = InputReader(inputs, self.config.max_article_bytes)
         total = reader.total_bytes if progress else None
-        report = IngestReport()
 
-        def failed(error: InputError) -> None:
-            report.failed += 1
-            report.errors.append(error)
-            if on_error is not None:
-                on_error(error)
-
-        def extracted() -> Iterator[Extracted]:
+        def extracted() -> Iterator[Extracted | InputError]:
             for item in reader:
-                report.read += 1
                 if progress is not None:
                     progress(reader.bytes_read, total)
                 if isinstance(item, InputError):
-                    failed(item)
+                    yield item
                     continue
                 try:
                     yield extract(item, self.config.min_words)
                 except InputError as error:
-                    failed(error)
+                    yield error
 
-        self._ingest_extracted(extracted(), report, failed)
+        report = self.ingest_extracted(extracted(), on_error=on_error)
         if progress is not None:
             progress(reader.bytes_read, total)
         return report
 
     def add(self, articles: Iterable[Article]) -> IngestReport:
         """Ingest articles built in Python (identity: URL, else text hash)."""
-        report = IngestReport()
 
-        def failed(error: InputError) -> None:
-            report.failed += 1
-            report.errors.append(error)
-
-        def extracted() -> Iterator[Extracted]:
+        def extracted() -> Iterator[Extracted | InputError]:
             for number, article in enumerate(articles, 1):
-                report.read += 1
                 origin = article.url or article.path or article.id or f"article {number}"
                 try:
                     yield prepare(article, origin, self.config.min_words)
                 except InputError as error:
-                    failed(error)
+                    yield error
 
-        self._ingest_extracted(extracted(), report, failed)
-        return report
-
-    def _ingest_extracted(
-        self,
-        items: Iterable[Extracted],
-        report: IngestReport,
-        failed: Callable[[InputError], None],
-    ) -> None:
-        batch: list[Extracted] = []
-        for item in items:
-            batch.append(item)
-            if len(batch) >= self.config.batch_size:
-                self._write_batch(batch, report, failed)
-                batch = []
-        if batch:
-            self._write_batch(batch, report, failed)
+        return self.ingest_extracted(extracted())
 
     def _write_batch(
         self,

@@ -297,7 +297,9 @@ class Deduplicator(BaseStage):
             link = CopyLink(root.id, evidence.kind, evidence.similarity)
             article.copy_of = link
             key = self._add(article, digest, analysis, root.key, verdict)
-            self.assignments.append(_copy_assignment(article.id, link, evidence))
+            self.assignments.append(
+                copy_assignment(article.id, link, evidence.features(), evidence.doc.id)
+            )
         self._remember(key, analysis.body)
         return article
 
@@ -502,16 +504,19 @@ class Deduplicator(BaseStage):
         )
 
 
-def _copy_assignment(article_id: str, link: CopyLink, evidence: Verdict) -> Assignment:
+def copy_assignment(
+    article_id: str, link: CopyLink, features: dict[str, float], matched: str | None
+) -> Assignment:
+    """The logged reason a copy links to its original (``matched``: the article it matched)."""
     measure = "identical text" if link.kind == "exact" else f"similarity {link.similarity:.3f}"
-    via = "" if evidence.doc.id == link.original else f" (matched {evidence.doc.id})"
+    via = f" (matched {matched})" if matched and matched != link.original else ""
     return Assignment(
         article=article_id,
         kind="copy",
         target=link.original,
         created=False,
         score=link.similarity,
-        features=evidence.features(),
+        features=features,
         reason=f"{link.kind} copy of {link.original}: {measure}{via}",
     )
 

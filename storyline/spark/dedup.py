@@ -34,7 +34,15 @@ from ..config import Config
 from ..dedup import Deduplicator, InMemoryCopyIndex
 from ..dedup.boilerplate import fingerprint_lines
 from ..dedup.sketch import to_signed, tokenise
-from ..dedup.stage import KIND_ORDER, MIN_ANCHOR_HITS, PER_KEY, Analysis, rank, verify
+from ..dedup.stage import (
+    KIND_ORDER,
+    MIN_ANCHOR_HITS,
+    PER_KEY,
+    Analysis,
+    copy_assignment,
+    rank,
+    verify,
+)
 from ..model import Assignment, CopyLink
 
 if TYPE_CHECKING:
@@ -256,7 +264,7 @@ def _link_to_originals(
                 edge = fallback
                 via = fallback.right if fallback.left == member_id else fallback.left
             link = CopyLink(original.id, edge.kind, edge.similarity)
-            yield member_id, (link, _assignment(member_id, link, edge, via))
+            yield member_id, (link, copy_assignment(member_id, link, dict(edge.features), via))
 
     return direct.join(best_edge, partitions).mapPartitions(linked)
 
@@ -286,17 +294,3 @@ def _stronger(left: Edge, right: Edge) -> Edge:
         return (KIND_ORDER[edge.kind], edge.similarity, edge.left, edge.right)
 
     return left if strength(left) >= strength(right) else right
-
-
-def _assignment(article_id: str, link: CopyLink, edge: Edge, via: str | None) -> Assignment:
-    measure = "identical text" if link.kind == "exact" else f"similarity {link.similarity:.3f}"
-    matched = f" (matched {via})" if via and via != link.original else ""
-    return Assignment(
-        article=article_id,
-        kind="copy",
-        target=link.original,
-        created=False,
-        score=link.similarity,
-        features=dict(edge.features),
-        reason=f"{link.kind} copy of {link.original}: {measure}{matched}",
-    )
