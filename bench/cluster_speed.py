@@ -15,7 +15,6 @@ reference is spaCy's ``nlp.pipe`` with NER alone over real articles.
 from __future__ import annotations
 
 import argparse
-import csv
 import random
 import resource
 import sys
@@ -26,26 +25,20 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from polnear import polnear_files
+
 from storyline.cluster import Clusterer, ClusterState
 from storyline.config import Config
 from storyline.model import Article
 
-POLNEAR = Path(__file__).resolve().parents[2] / "shared" / "data" / "polnear"
 BATCH = 64
 
 
 def real_articles() -> list[tuple[str, str, list[str]]]:
     """(outlet, title, paragraphs) of every PolNeAR article."""
-    if not POLNEAR.is_dir():
-        sys.exit(f"PolNeAR not found at {POLNEAR}: put the shared corpora beside the checkout")
-    with (POLNEAR / "metadata.tsv").open(encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle, delimiter="\t"))
     articles = []
-    for row in rows:
-        path = POLNEAR / row["compartment"] / "text" / f"{row['filename']}.txt"
-        if not path.is_file():
-            continue
-        paragraphs = [p.strip() for p in path.read_text(encoding="utf-8").split("\n\n")]
+    for row, raw in polnear_files():
+        paragraphs = [p.strip() for p in raw.split("\n\n")]
         paragraphs = [p for p in paragraphs if p]
         if len(paragraphs) > 2:
             articles.append((row["publisher"], row["title"], paragraphs[1:]))

@@ -23,7 +23,6 @@ time spent in each stage:
 from __future__ import annotations
 
 import argparse
-import csv
 import io
 import json
 import sys
@@ -36,6 +35,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from polnear import polnear_files
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
@@ -49,17 +49,9 @@ DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "polnea
 
 def load_articles(data: Path, count: int) -> list[dict[str, str]]:
     """PolNeAR articles with their metadata, as JSON Lines records."""
-    metadata = data / "metadata.tsv"
-    if not metadata.is_file():
-        sys.exit(f"PolNeAR not found at {data}: put shared/data/polnear beside the checkout")
-    with metadata.open(encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle, delimiter="\t"))
     articles = []
-    for row in rows:
-        path = data / row["compartment"] / "text" / f"{row['filename']}.txt"
-        if not path.is_file():
-            continue
-        text = path.read_text(encoding="utf-8").strip()
+    for row, raw in polnear_files(data):
+        text = raw.strip()
         title, _, body = text.partition("\n")
         outlet = row["publisher"]
         articles.append(

@@ -20,7 +20,6 @@ downloads every feed in full each time.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import signal
@@ -38,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 from loopback import LoopbackServer, Reply, Seen, article_page  # noqa: E402
+from polnear import polnear_files  # noqa: E402
 
 from storyline.config import Config  # noqa: E402
 from storyline.engine import Engine  # noqa: E402
@@ -49,17 +49,9 @@ KINDS = ("rss", "atom", "json")
 
 def load_texts(data: Path, count: int) -> list[tuple[str, str]]:
     """(title, first paragraphs) of PolNeAR articles, about 150 words each."""
-    metadata = data / "metadata.tsv"
-    if not metadata.is_file():
-        sys.exit(f"PolNeAR not found at {data}: put shared/data/polnear beside the checkout")
-    with metadata.open(encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle, delimiter="\t"))
     texts = []
-    for row in rows:
-        path = data / row["compartment"] / "text" / f"{row['filename']}.txt"
-        if not path.is_file():
-            continue
-        paragraphs = [p.strip() for p in path.read_text(encoding="utf-8").split("\n") if p.strip()]
+    for row, raw in polnear_files(data):
+        paragraphs = [p.strip() for p in raw.split("\n") if p.strip()]
         body, words = [], 0
         for paragraph in paragraphs[1:]:
             body.append(paragraph)

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import csv
 import json
 import os
 import random
@@ -49,6 +48,8 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from polnear import polnear_files
+
 from storyline.config import Config
 from storyline.engine import Engine
 from storyline.extract import prepare
@@ -57,7 +58,6 @@ from storyline.pipeline import Pipeline, default_stages
 from storyline.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
-POLNEAR = ROOT.parent / "shared" / "data" / "polnear"
 YEAR_START = datetime(2016, 1, 1, tzinfo=UTC)
 PREFIXES = ("", "", "", "Update: ", "Analysis: ", "Live: ", "Watch: ", "Explainer: ")
 SUFFIXES = ("", "", "", " — report", " (video)", ", sources say")
@@ -70,21 +70,14 @@ EXACT_COPIES, TRIMMED_COPIES = 0.06, 0.04
 
 def polnear_articles() -> list[Article]:
     """Every PolNeAR article with its outlet, author, title and date."""
-    if not POLNEAR.is_dir():
-        sys.exit(f"PolNeAR not found at {POLNEAR}: put the shared corpora beside the checkout")
-    with (POLNEAR / "metadata.tsv").open(encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle, delimiter="\t"))
     found = []
-    for row in rows:
-        path = POLNEAR / row["compartment"] / "text" / f"{row['filename']}.txt"
-        if not path.is_file():
-            continue
+    for row, raw in polnear_files():
         published = datetime.fromisoformat(row["publication_date"]).replace(tzinfo=UTC)
         found.append(
             Article(
                 id=row["filename"],
                 # the file's first paragraph repeats the title
-                text=path.read_text(encoding="utf-8").strip().split("\n\n", 1)[-1],
+                text=raw.strip().split("\n\n", 1)[-1],
                 title=row["title"],
                 outlet=row["publisher"],
                 author=row["author"] if row["author"] != "None" else None,
