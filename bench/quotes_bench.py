@@ -150,6 +150,25 @@ def _strip(text: str, a: int, b: int) -> tuple[int, int]:
     return a, b
 
 
+def _mark_start(text: str, a: int) -> int:
+    """Where a Content starts, its opening double mark included when the annotator's
+    offset left it out (``“|Sheldon and I ...``, ``'|'There are ...``)."""
+    if text[a : a + 1] == "'" and text[a - 1 : a] == "'":
+        return a - 1
+    if text[a : a + 1] not in "\"“”„«'‘" and text[a - 1 : a] in "\"“”„«":
+        return a - 1
+    if text[a : a + 1] not in "\"'" and text[a - 2 : a] == "''":
+        return a - 2
+    return a
+
+
+def _mark_end(text: str, b: int) -> int:
+    """Where a Content ends, a closing ``''`` cut to one ``'`` made whole again."""
+    if text[b - 1 : b] == "'" and text[b : b + 1] == "'" and text[b - 2 : b - 1] != "'":
+        return b + 1
+    return b
+
+
 def load(data: Path, split: str) -> list[Document]:
     by_article: defaultdict[str, list[Path]] = defaultdict(list)
     for ann in sorted((data / split / "attributions").glob("*.ann")):
@@ -166,6 +185,8 @@ def load(data: Path, split: str) -> list[Document]:
                 fragments = [f for f in fragments if f[0] < f[1]]
                 if not fragments:
                     continue
+                fragments[0] = (_mark_start(text, fragments[0][0]), fragments[0][1])
+                fragments[-1] = (fragments[-1][0], _mark_end(text, fragments[-1][1]))
                 head = text[fragments[0][0] : fragments[0][1]]
                 if head.startswith(DOUBLE_MARKS):
                     units.append(Unit(fragments, sources=list(source)))
