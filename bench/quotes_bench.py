@@ -179,22 +179,30 @@ def load(data: Path, split: str) -> list[Document]:
         annotators: list[list[Unit]] = []
         single = 0
         for ann in files:
-            units = []
-            for content, source in parse_ann(ann):
-                fragments = [_strip(text, a, b) for a, b in content]
-                fragments = [f for f in fragments if f[0] < f[1]]
-                if not fragments:
-                    continue
-                fragments[0] = (_mark_start(text, fragments[0][0]), fragments[0][1])
-                fragments[-1] = (fragments[-1][0], _mark_end(text, fragments[-1][1]))
-                head = text[fragments[0][0] : fragments[0][1]]
-                if head.startswith(DOUBLE_MARKS):
-                    units.append(Unit(fragments, sources=list(source)))
-                elif head[:1] in "‘'":
-                    single += 1
+            units, singles = annotator_units(text, ann)
             annotators.append(units)
+            single += singles
         documents.append(Document(name, text, _pool(text, annotators), single // len(files)))
     return documents
+
+
+def annotator_units(text: str, ann: Path) -> tuple[list[Unit], int]:
+    """One annotator's direct quotes in ``text``, and how many single-mark Contents."""
+    units = []
+    single = 0
+    for content, source in parse_ann(ann):
+        fragments = [_strip(text, a, b) for a, b in content]
+        fragments = [f for f in fragments if f[0] < f[1]]
+        if not fragments:
+            continue
+        fragments[0] = (_mark_start(text, fragments[0][0]), fragments[0][1])
+        fragments[-1] = (fragments[-1][0], _mark_end(text, fragments[-1][1]))
+        head = text[fragments[0][0] : fragments[0][1]]
+        if head.startswith(DOUBLE_MARKS):
+            units.append(Unit(fragments, sources=list(source)))
+        elif head[:1] in "‘'":
+            single += 1
+    return units, single
 
 
 def _pool(text: str, annotators: list[list[Unit]]) -> list[Unit]:

@@ -1,13 +1,16 @@
 """Error analysis of the quote stage on one PolNeAR split, with the parses cached.
 
     python bench/quotes_errors.py [--split train] [--cache /tmp/quotes-cache]
-                                  [--show CLASS] [--limit N]
+                                  [--show CLASS] [--limit N] [--agreement]
 
 The entity stage's output is written once to ``--cache`` (one JSON file per
 split), so that changing a quote rule costs seconds, not a spaCy run. Scores are
 those of ``bench/quotes_bench.py`` (same gold, same matching); each miss and
 each false positive at 80% overlap is sorted into a class, and ``--show CLASS``
-prints the cases of one class. Develop on train; dev is for reporting.
+prints the cases of one class. ``--agreement`` scores the articles that two
+people annotated: the second annotator against the first, and ours against each,
+with the same matching (how far the figure can go, given how the annotators
+differ). Develop on train; dev is for reporting.
 """
 
 from __future__ import annotations
@@ -22,7 +25,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from quotes_bench import DEFAULT_DATA, Document, Tally, Unit, load, our_units, overlap, score
+from quotes_bench import (
+    DEFAULT_DATA,
+    Document,
+    Tally,
+    Unit,
+    annotator_units,
+    load,
+    our_units,
+    overlap,
+    score,
+)
 
 from storyline.model import Article, Entity
 from storyline.nlp.entities import EntityStage
@@ -80,9 +93,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache", type=Path, default=Path("/tmp/quotes-cache"))
     parser.add_argument("--show", default="", help="print the cases of this class")
     parser.add_argument("--limit", type=int, default=40)
+    parser.add_argument("--agreement", action="store_true", help="annotators against each other")
     args = parser.parse_args(argv)
     documents = load(args.data, args.split)
     entities = entities_of(documents, args.cache / f"{args.split}.json")
+    if args.agreement:
+        return agreement(args.data, args.split, documents, entities)
     tally = Tally()
     classes: Counter[str] = Counter()
     shown = 0
@@ -115,6 +131,31 @@ def main(argv: list[str] | None = None) -> int:
     for kind, n in sorted(classes.items()):
         print(f"  {kind:<28}{n:>5}")
     del pe, re_
+    return 0
+
+
+def agreement(
+    data: Path, split: str, documents: Sequence[Document], entities: Sequence[list[Entity]]
+) -> int:
+    """F1 at 80% overlap between two annotators of one article, and of ours against each."""
+    files: dict[str, list[Path]] = {}
+    for ann in sorted((data / split / "attributions").glob("*.ann")):
+        files.setdefault(ann.stem.rsplit("_", 1)[0], []).append(ann)
+    tallies = {"second annotator vs first": Tally(), "ours vs first": Tally(), "ours vs second": Tally()}
+    articles = 0
+    for doc, ents in zip(documents, entities, strict=True):
+        if len(files[doc.name]) < 2:
+            continue
+        articles += 1
+        first, second = (annotator_units(doc.text, ann)[0] for ann in files[doc.name][:2])
+        ours = our_units(extract_quotes(doc.text, ents))
+        score(Document(doc.name, doc.text, first), second, [], tallies["second annotator vs first"], 0)
+        score(Document(doc.name, doc.text, first), ours, ents, tallies["ours vs first"], 0)
+        score(Document(doc.name, doc.text, second), ours, ents, tallies["ours vs second"], 0)
+    print(f"{split}: {articles} articles with two annotators")
+    for name, tally in tallies.items():
+        p, r, f = tally.prf(tally.overlap)
+        print(f"  {name:<28} gold {tally.gold:>4} pred {tally.predicted:>4} P80 {p:.3f} R80 {r:.3f} F1-80 {f:.3f}")
     return 0
 
 

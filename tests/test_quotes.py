@@ -22,9 +22,9 @@ from storyline.views.quotes import group_quotes, quote_key
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 SEEDS = SHARED / "seeds"
 BENCH = Path(__file__).resolve().parents[1] / "bench"
-#: on every other PolNeAR dev article (42, to keep the file fast) we measure F1 0.903 at
-#: 80% token overlap and speaker accuracy 0.932 (all 84: 0.874 and 0.919)
-POLNEAR_F1_FLOOR = 0.89
+#: on every other PolNeAR dev article (42, to keep the file fast) we measure F1 0.918 at
+#: 80% token overlap and speaker accuracy 0.934 (all 84: 0.884 and 0.920)
+POLNEAR_F1_FLOOR = 0.90
 POLNEAR_SPEAKER_FLOOR = 0.91
 
 needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason="../shared is not present")
