@@ -9,7 +9,10 @@ with a double quotation mark (``"``, ``“``, ``”``, ``„``, ``«`` or the do
 ``''`` some wires print); a Content may have several fragments (a quote split by
 its attribution, or one paragraph each), given as several offset pairs or as
 further ``Content2``, ``Content3`` roles of the same attribution (both are
-read). Contents opening with a single mark (``‘``, ``'``: headline style and
+read). A Content whose offsets start just after its opening mark (``“|We
+won.”``, ``'|'We won.''``) is read with the mark, and a closing ``''`` cut to one
+``'`` is made whole: both are slips of the annotation tool, not reported speech.
+Contents opening with a single mark (``‘``, ``'``: headline style and
 scare quotes in these outlets) are not direct quotes here; how many there are
 is printed. Its speaker is the attribution's Source span.
 
@@ -155,7 +158,7 @@ def _mark_start(text: str, a: int) -> int:
     offset left it out (``“|Sheldon and I ...``, ``'|'There are ...``)."""
     if text[a : a + 1] == "'" and text[a - 1 : a] == "'":
         return a - 1
-    if text[a : a + 1] not in "\"“”„«'‘" and text[a - 1 : a] in "\"“”„«":
+    if text[a : a + 1] not in "\"“”„«'‘" and text[a - 1 : a] in '"“”„«':
         return a - 1
     if text[a : a + 1] not in "\"'" and text[a - 2 : a] == "''":
         return a - 2

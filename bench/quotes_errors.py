@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from collections import Counter
 from collections.abc import Sequence
@@ -40,7 +39,7 @@ from quotes_bench import (
 from storyline.model import Article, Entity
 from storyline.nlp.entities import EntityStage
 from storyline.nlp.parse import Parser
-from storyline.nlp.quotes import extract_quotes, find_quoted_spans
+from storyline.nlp.quotes import extract_quotes
 
 
 def entities_of(documents: Sequence[Document], cache: Path) -> list[list[Entity]]:
@@ -122,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
                     shown += 1
                     _print(doc, pred, kind, doc.gold)
     p, r, f = tally.prf(tally.overlap)
-    pe, re_, fe = tally.prf(tally.exact)
+    fe = tally.prf(tally.exact)[2]
     accuracy = tally.speaker_right / tally.with_source if tally.with_source else 0.0
     print(
         f"{args.split}: gold {tally.gold} pred {tally.predicted} P80 {p:.3f} R80 {r:.3f} "
@@ -130,7 +129,6 @@ def main(argv: list[str] | None = None) -> int:
     )
     for kind, n in sorted(classes.items()):
         print(f"  {kind:<28}{n:>5}")
-    del pe, re_
     return 0
 
 
@@ -141,7 +139,8 @@ def agreement(
     files: dict[str, list[Path]] = {}
     for ann in sorted((data / split / "attributions").glob("*.ann")):
         files.setdefault(ann.stem.rsplit("_", 1)[0], []).append(ann)
-    tallies = {"second annotator vs first": Tally(), "ours vs first": Tally(), "ours vs second": Tally()}
+    names = ("second annotator vs first", "ours vs first", "ours vs second")
+    tallies = {name: Tally() for name in names}
     articles = 0
     for doc, ents in zip(documents, entities, strict=True):
         if len(files[doc.name]) < 2:
@@ -149,13 +148,15 @@ def agreement(
         articles += 1
         first, second = (annotator_units(doc.text, ann)[0] for ann in files[doc.name][:2])
         ours = our_units(extract_quotes(doc.text, ents))
-        score(Document(doc.name, doc.text, first), second, [], tallies["second annotator vs first"], 0)
-        score(Document(doc.name, doc.text, first), ours, ents, tallies["ours vs first"], 0)
-        score(Document(doc.name, doc.text, second), ours, ents, tallies["ours vs second"], 0)
+        against_first = Document(doc.name, doc.text, first)
+        score(against_first, second, [], tallies[names[0]], 0)
+        score(against_first, ours, ents, tallies[names[1]], 0)
+        score(Document(doc.name, doc.text, second), ours, ents, tallies[names[2]], 0)
     print(f"{split}: {articles} articles with two annotators")
     for name, tally in tallies.items():
         p, r, f = tally.prf(tally.overlap)
-        print(f"  {name:<28} gold {tally.gold:>4} pred {tally.predicted:>4} P80 {p:.3f} R80 {r:.3f} F1-80 {f:.3f}")
+        counts = f"gold {tally.gold:>4} pred {tally.predicted:>4}"
+        print(f"  {name:<28} {counts} P80 {p:.3f} R80 {r:.3f} F1-80 {f:.3f}")
     return 0
 
 
@@ -188,8 +189,6 @@ def _print(doc: Document, unit: Unit, kind: str, others: Sequence[Unit]) -> None
     for o in near:
         print("    other:", [text[x:y][:60] for x, y in o.fragments], o.speaker)
 
-
-__all__ = ["classify_extra", "classify_miss", "entities_of", "find_quoted_spans", "re"]
 
 if __name__ == "__main__":
     raise SystemExit(main())
