@@ -45,7 +45,9 @@ else in between is linked the same way when it has no attribution after it
 (``"...," said Caddell. "Yesterday, ..."``, also across a paragraph break, and
 on to the next paragraph again when that opens with a quote). A quote with an
 attribution of its own after it is a quote of its own, even from the same
-speaker (``"...," she said. "...," she said.``). PolNeAR annotates the linked
+speaker (``"...," she said. "...," she said.``), and so is one after a short
+attribution with a second speech verb in it (``"...," she said, adding, "..."``).
+PolNeAR annotates the linked
 ones as one Content with several fragments, the others as one Content each.
 
 **Speakers** (``speaker_kind``): ``entity``, a name the entity stage found,
