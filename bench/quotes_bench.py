@@ -9,7 +9,10 @@ with a double quotation mark (``"``, ``“``, ``”``, ``„``, ``«`` or the do
 ``''`` some wires print); a Content may have several fragments (a quote split by
 its attribution, or one paragraph each), given as several offset pairs or as
 further ``Content2``, ``Content3`` roles of the same attribution (both are
-read). Contents opening with a single mark (``‘``, ``'``: headline style and
+read). A Content whose offsets start just after its opening mark (``“|We
+won.”``, ``'|'We won.''``) is read with the mark, and a closing ``''`` cut to one
+``'`` is made whole: both are slips of the annotation tool, not reported speech.
+Contents opening with a single mark (``‘``, ``'``: headline style and
 scare quotes in these outlets) are not direct quotes here; how many there are
 is printed. Its speaker is the attribution's Source span.
 
@@ -150,6 +153,25 @@ def _strip(text: str, a: int, b: int) -> tuple[int, int]:
     return a, b
 
 
+def _mark_start(text: str, a: int) -> int:
+    """Where a Content starts, its opening double mark included when the annotator's
+    offset left it out (``“|Sheldon and I ...``, ``'|'There are ...``)."""
+    if text[a : a + 1] == "'" and text[a - 1 : a] == "'":
+        return a - 1
+    if text[a : a + 1] not in "\"“”„«'‘" and text[a - 1 : a] in '"“”„«':
+        return a - 1
+    if text[a : a + 1] not in "\"'" and text[a - 2 : a] == "''":
+        return a - 2
+    return a
+
+
+def _mark_end(text: str, b: int) -> int:
+    """Where a Content ends, a closing ``''`` cut to one ``'`` made whole again."""
+    if text[b - 1 : b] == "'" and text[b : b + 1] == "'" and text[b - 2 : b - 1] != "'":
+        return b + 1
+    return b
+
+
 def load(data: Path, split: str) -> list[Document]:
     by_article: defaultdict[str, list[Path]] = defaultdict(list)
     for ann in sorted((data / split / "attributions").glob("*.ann")):
@@ -160,20 +182,30 @@ def load(data: Path, split: str) -> list[Document]:
         annotators: list[list[Unit]] = []
         single = 0
         for ann in files:
-            units = []
-            for content, source in parse_ann(ann):
-                fragments = [_strip(text, a, b) for a, b in content]
-                fragments = [f for f in fragments if f[0] < f[1]]
-                if not fragments:
-                    continue
-                head = text[fragments[0][0] : fragments[0][1]]
-                if head.startswith(DOUBLE_MARKS):
-                    units.append(Unit(fragments, sources=list(source)))
-                elif head[:1] in "‘'":
-                    single += 1
+            units, singles = annotator_units(text, ann)
             annotators.append(units)
+            single += singles
         documents.append(Document(name, text, _pool(text, annotators), single // len(files)))
     return documents
+
+
+def annotator_units(text: str, ann: Path) -> tuple[list[Unit], int]:
+    """One annotator's direct quotes in ``text``, and how many single-mark Contents."""
+    units = []
+    single = 0
+    for content, source in parse_ann(ann):
+        fragments = [_strip(text, a, b) for a, b in content]
+        fragments = [f for f in fragments if f[0] < f[1]]
+        if not fragments:
+            continue
+        fragments[0] = (_mark_start(text, fragments[0][0]), fragments[0][1])
+        fragments[-1] = (fragments[-1][0], _mark_end(text, fragments[-1][1]))
+        head = text[fragments[0][0] : fragments[0][1]]
+        if head.startswith(DOUBLE_MARKS):
+            units.append(Unit(fragments, sources=list(source)))
+        elif head[:1] in "‘'":
+            single += 1
+    return units, single
 
 
 def _pool(text: str, annotators: list[list[Unit]]) -> list[Unit]:

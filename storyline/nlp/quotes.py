@@ -45,7 +45,9 @@ else in between is linked the same way when it has no attribution after it
 (``"...," said Caddell. "Yesterday, ..."``, also across a paragraph break, and
 on to the next paragraph again when that opens with a quote). A quote with an
 attribution of its own after it is a quote of its own, even from the same
-speaker (``"...," she said. "...," she said.``). PolNeAR annotates the linked
+speaker (``"...," she said. "...," she said.``), and so is one after a short
+attribution with a second speech verb in it (``"...," she said, adding, "..."``).
+PolNeAR annotates the linked
 ones as one Content with several fragments, the others as one Content each.
 
 **Speakers** (``speaker_kind``): ``entity``, a name the entity stage found,
@@ -82,6 +84,7 @@ from .attribution import (
     attribution_beyond,
     clause_end,
 )
+from .speakers import words_of
 
 __all__ = ["CUES", "QuoteStage", "Span", "extract_quotes", "find_quoted_spans"]
 
@@ -248,11 +251,27 @@ def _link(
     between = text[said_until : span.start]
     if (
         _only_punctuation(between, attribution is None)
+        and not _second_cue(text, quotes[-1].end, span.start)
         and (attribution is None or "\n" not in between)
         and (text[: span.start].rstrip()[-1:] in _LINK_AFTER or _cue_ends(text, span.start))
     ):
         return quotes[-1].part_of if quotes[-1].part_of is not None else len(quotes) - 1
     return None
+
+
+#: an attribution at most this long with two speech verbs in it introduces a new quote
+_SECOND_CUE_WORDS = 8
+
+
+def _second_cue(text: str, start: int, end: int) -> bool:
+    """Whether a short attribution between two quotes holds a second speech verb (``she
+    said, adding,``, ``he said, and then predicted:``, ``Ebeling said, and her husband cut
+    in.``): the writer presents the next quote as a new statement, and PolNeAR annotates it
+    as one (measured on train: 14 of 18 such pairs are two Contents, against 39 of 822
+    pairs with one verb)."""
+    words = [w for w, _, _ in words_of(text, start, end) if w[:1].isalpha()]
+    cues = sum(1 for w in words if w.casefold() in CUES)
+    return cues >= 2 and len(words) <= _SECOND_CUE_WORDS
 
 
 def _continue_then_split(text: str, span: Span, quotes: list[Quote], link: int) -> Span:
