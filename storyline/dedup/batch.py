@@ -78,9 +78,28 @@ def fingerprint_batch(
     return found
 
 
+@dataclass(frozen=True, slots=True)
+class Shingled:
+    """The bodies of a batch, concatenated: their words and shingles in reading order.
+
+    Shingles are taken over the concatenation, so those spanning two bodies are
+    there too; each body's own are ``ordered[starts[i] : starts[i + 1] - size + 1]``.
+    """
+
+    words: U64
+    numeric: npt.NDArray[np.bool_]
+    ordered: U64
+    starts: npt.NDArray[np.intp]  # first word of each body, and the total after the last
+    size: int
+
+    def window(self, number: int) -> tuple[int, int]:
+        low, high = int(self.starts[number]), int(self.starts[number + 1])
+        return low, max(low, high - self.size + 1)
+
+
 def bodies_batch(
     batch: TokenBatch, texts: Sequence[str], lines: Sequence[Lines], size: int
-) -> list[BodyParts]:
+) -> tuple[list[BodyParts], Shingled]:
     """The body of every text: its tokens without its boilerplate lines, shingled."""
     tokens = batch.tokens
     dropped = np.zeros(tokens.lines, dtype=np.bool_)
@@ -95,41 +114,44 @@ def bodies_batch(
         starts = running[batch.token_starts]
     else:
         words, numeric, starts = tokens.hashes, tokens.numeric, batch.token_starts
-    ordered = shingle(words, size)
+    shingled = Shingled(words, numeric, shingle(words, size), starts, size)
     found = []
     for number, text in enumerate(texts):
-        low, high = int(starts[number]), int(starts[number + 1])
-        mine = ordered[low : max(low, high - size + 1)]
+        low, high = shingled.window(number)
+        mine = shingled.ordered[low:high]
         marked = lines[number]
         if marked.boilerplate.any():
             raw = text.split("\n")
             gone = set((marked.index[marked.boilerplate]).tolist())
             text = "\n".join(line for at, line in enumerate(raw) if at not in gone)
-        found.append(BodyParts(words[low:high], numeric[low:high], mine, distinct(mine), text))
-    return found
+        end = int(starts[number + 1])
+        found.append(BodyParts(words[low:end], numeric[low:end], mine, distinct(mine), text))
+    return found, shingled
 
 
-def anchors_batch(bodies: Sequence[BodyParts], size: int, rate: int, limit: int) -> list[U64]:
-    """:func:`sketch.anchors` of every body, the function-word test made once."""
-    if not bodies:
-        return []
-    words = np.concatenate([body.words for body in bodies])
-    numeric = np.concatenate([body.numeric for body in bodies])
-    strong = np.zeros(words.size + 1, dtype=np.int32)
-    np.cumsum(~(is_stop(words) | numeric), out=strong[1:])
+def anchors_batch(shingled: Shingled, rate: int, limit: int) -> list[U64]:
+    """:func:`sketch.anchors` of every body: the shingles whose hash is 0 modulo
+    ``rate`` with two strong words, found once over the batch, then the first
+    ``limit`` distinct of each body."""
+    count = shingled.starts.size - 1
+    size, ordered = shingled.size, shingled.ordered
+    where = (ordered % np.uint64(max(rate, 1)) == 0).nonzero()[0]
+    if where.size == 0 or limit < 1:
+        return [np.zeros(0, dtype=np.uint64) for _ in range(count)]
+    strong = np.zeros(shingled.words.size + 1, dtype=np.int32)
+    np.cumsum(~(is_stop(shingled.words) | shingled.numeric), out=strong[1:])
+    where = where[(strong[where + size] - strong[where]) >= min(2, size)]
+    bounds = np.searchsorted(where, shingled.starts)
     found = []
-    start = 0
-    for body in bodies:
-        ordered = body.ordered
-        where = (ordered % np.uint64(max(rate, 1)) == 0).nonzero()[0]
-        if where.size == 0 or limit < 1:
-            found.append(np.zeros(0, dtype=np.uint64))
-        else:
-            at = where + start
-            kept = where[(strong[at + size] - strong[at]) >= min(2, size)]
-            picked = dict.fromkeys(ordered[kept].tolist())
-            found.append(np.fromiter(picked, dtype=np.uint64, count=len(picked))[:limit])
-        start += body.words.size
+    for number in range(count):
+        low, high = shingled.window(number)
+        mine = where[int(bounds[number]) : int(bounds[number + 1])]
+        mine = ordered[mine[mine < high]].tolist()
+        # the first ``limit`` distinct, in order; a few more than that nearly always hold them
+        picked = dict.fromkeys(mine[: 4 * limit])
+        if len(picked) < limit and len(mine) > 4 * limit:
+            picked = dict.fromkeys(mine)
+        found.append(np.fromiter(picked, dtype=np.uint64, count=len(picked))[:limit])
     return found
 
 
@@ -154,10 +176,15 @@ class Prepared:
 
     article: Article
     text: str  # the text analysed (the article's, unless it was changed since)
-    tokens: Tokens
+    batch: TokenBatch
+    number: int  # of the article in ``batch``
     lines: Lines  # fingerprints, no boilerplate marked
     generic: npt.NDArray[np.bool_]  # lines a generic pattern matches
     analysis: Analysis  # with the boilerplate known when the batch was prepared
+
+    @property
+    def tokens(self) -> Tokens:
+        return self.batch.doc(self.number)
 
 
 class BatchView:

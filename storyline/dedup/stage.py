@@ -363,11 +363,10 @@ class Deduplicator(BaseStage):
             boilerplate.decide(text, lines, counts, needed, found)
             for text, lines, found in zip(texts, fingerprinted, generics, strict=True)
         ]
-        bodies = bodies_batch(tokens, texts, decided, s.shingle_words)
+        bodies, shingled = bodies_batch(tokens, texts, decided, s.shingle_words)
         linkable = [n for n, b in enumerate(bodies) if b.shingles.size >= s.min_shingles]
-        picked = anchors_batch(
-            [bodies[n] for n in linkable], s.shingle_words, s.anchor_rate, s.anchors
-        )
+        every = anchors_batch(shingled, s.anchor_rate, s.anchors)
+        picked = [every[n] for n in linkable]
         bands = band_keys_batch([bodies[n].shingles for n in linkable], s.num_perm, s.bands, s.seed)
         sketches: dict[int, tuple[list[int], list[int]]] = {
             n: (to_signed(bands[row]), to_signed(picked[row])) for row, n in enumerate(linkable)
@@ -383,7 +382,8 @@ class Deduplicator(BaseStage):
                 Prepared(
                     article,
                     article.text,
-                    tokens.doc(number),
+                    tokens,
+                    number,
                     fingerprinted[number],
                     generics[number],
                     Analysis(lines, body, band, anchor),
