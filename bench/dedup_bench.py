@@ -577,7 +577,8 @@ def scaling(
         build = f"{row['build_cpu_us']:.0f} us CPU/article" if added else "(kept store)"
         print(
             f"  {stored:>9,} stored: probe {row['cpu_us']:6.0f} us CPU/article, wall "
-            f"{row['wall_us']:.0f} (batches: p50 {row['wall_p50_us']:.0f}, p95 {row['wall_p95_us']:.0f}); "
+            f"{row['wall_us']:.0f} (batches: p50 {row['wall_p50_us']:.0f}, "
+            f"p95 {row['wall_p95_us']:.0f}); "
             f"first probe after opening {row['cold_cpu_us']:.0f} us CPU, "
             f"{row['cold_wall_us']:.0f} wall; "
             f"building to here {build}; probe copies found "

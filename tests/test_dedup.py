@@ -797,7 +797,9 @@ def stream() -> list[tuple[str, str, str | None, datetime | None]]:
         ("mixed", MIXED, "E", None),
     ]
     for n, text in enumerate(LEDGER_STORIES):
-        items.append((f"ledger-{n}", text + "\n\n" + LEDGER_FOOTER, "The Valley Ledger", when(n + 1)))
+        items.append(
+            (f"ledger-{n}", text + "\n\n" + LEDGER_FOOTER, "The Valley Ledger", when(n + 1))
+        )
     return items
 
 
@@ -856,9 +858,15 @@ def test_dedup_batch_analysis_is_the_analysis_of_each_text_alone() -> None:
         assert prepared.tokens.line.tolist() == tokens.line.tolist()
 
 
-def test_dedup_tokenising_a_batch_gives_each_texts_tokens() -> None:
+@pytest.mark.parametrize("joined", [1 << 20, 40])
+def test_dedup_tokenising_a_batch_gives_each_texts_tokens(
+    joined: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tokenised as one or (texts longer than a pass holds) in several passes."""
+    from storyline.dedup import sketch
     from storyline.dedup.sketch import tokenise_many
 
+    monkeypatch.setattr(sketch, "JOINED_CHARACTERS", joined)
     pieces = ["a", "É", "e\u0301", "\u00a0", "’", "'", "\n", " ", "ﬁ", "Ａ", "3", "東", "は", "x"]
     rng = random.Random(11)
     texts = ["", "\n", WATER_MAIN, CHINESE, MIXED]

@@ -144,7 +144,7 @@ def anchors_batch(shingled: Shingled, rate: int, limit: int) -> list[U64]:
     bounds = np.searchsorted(where, shingled.starts)
     found = []
     for number in range(count):
-        low, high = shingled.window(number)
+        high = shingled.window(number)[1]
         mine = where[int(bounds[number]) : int(bounds[number + 1])]
         mine = ordered[mine[mine < high]].tolist()
         # the first ``limit`` distinct, in order; a few more than that nearly always hold them
@@ -179,6 +179,7 @@ class Prepared:
     batch: TokenBatch
     number: int  # of the article in ``batch``
     lines: Lines  # fingerprints, no boilerplate marked
+    eligible: list[int]  # outlet fingerprints of the short lines, signed: what decides
     generic: npt.NDArray[np.bool_]  # lines a generic pattern matches
     analysis: Analysis  # with the boilerplate known when the batch was prepared
 

@@ -209,16 +209,52 @@ class TokenBatch:
         return Tokens(t.hashes[low:high], t.line[low:high] - first, t.numeric[low:high], lines)
 
 
+#: characters tokenised in one pass at most (the pass holds a few arrays of 8 bytes each)
+JOINED_CHARACTERS = 1 << 20
+
+
 def tokenise_many(texts: Sequence[str]) -> TokenBatch:
-    """:func:`tokenise` of every text, in one pass: numpy's cost per call is paid once
-    for the batch instead of once per text."""
-    matters = _nfkc_matters()
-    seen = []
+    """:func:`tokenise` of every text, in one pass (or a few, for very long texts):
+    numpy's cost per call is paid once for the batch instead of once per text."""
+    groups: list[list[str]] = [[]]
+    size = 0
     for text in texts:
-        if not text.isascii() and matters[_code_points(text)].any():
-            text = normalise(text)
-        seen.append(text)
-    hashes, line, numeric, total = _words("\n".join(seen))
+        if size + len(text) > JOINED_CHARACTERS and groups[-1]:
+            groups.append([])
+            size = 0
+        groups[-1].append(text)
+        size += len(text) + 1
+    if len(groups) == 1:
+        return _tokenise_joined(groups[0])
+    parts = [_tokenise_joined(group) for group in groups]
+    lines = np.cumsum([0] + [int(part.line_starts[-1]) for part in parts])
+    tokens = np.cumsum([0] + [len(part.tokens) for part in parts])
+    return TokenBatch(
+        Tokens(
+            np.concatenate([part.tokens.hashes for part in parts]),
+            np.concatenate([p.tokens.line + lines[n] for n, p in enumerate(parts)]),
+            np.concatenate([part.tokens.numeric for part in parts]),
+            int(lines[-1]),
+        ),
+        np.concatenate([[0]] + [p.line_starts[1:] + lines[n] for n, p in enumerate(parts)]),
+        np.concatenate([[0]] + [p.token_starts[1:] + tokens[n] for n, p in enumerate(parts)]),
+    )
+
+
+def _tokenise_joined(texts: list[str]) -> TokenBatch:
+    seen = list(texts)
+    joined = "\n".join(seen)
+    codes = _code_points(joined)
+    if not joined.isascii():
+        # the texts holding a character whose normalisation can change their words
+        where = _nfkc_matters()[codes].nonzero()[0]
+        if where.size:
+            ends = np.cumsum([len(text) + 1 for text in seen])
+            for number in np.unique(np.searchsorted(ends, where, side="right")).tolist():
+                seen[number] = normalise(seen[number])
+            joined = "\n".join(seen)
+            codes = _code_points(joined)
+    hashes, line, numeric, total = _words(joined, codes)
     line_starts = np.zeros(len(seen) + 1, dtype=np.intp)
     np.cumsum([text.count("\n") + 1 for text in seen], out=line_starts[1:])
     token_starts = np.searchsorted(line, line_starts).astype(np.intp)
@@ -286,14 +322,12 @@ def _powers(size: int) -> tuple[U64, U64]:
 
 @cache
 def _power_table(size: int) -> tuple[U64, U64]:
-    powers = np.empty(size, dtype=np.uint64)
-    inverse = np.empty(size, dtype=np.uint64)
-    base, inv = int(_P1), pow(int(_P1), -1, 1 << 64)
-    value = value_inv = 1
-    mask = (1 << 64) - 1
-    for i in range(size):
-        powers[i], inverse[i] = value, value_inv
-        value, value_inv = (value * base) & mask, (value_inv * inv) & mask
+    # running products wrap modulo 2**64, as the hashes do
+    powers = np.full(size, _P1, dtype=np.uint64)
+    inverse = np.full(size, pow(int(_P1), -1, 1 << 64), dtype=np.uint64)
+    powers[0] = inverse[0] = 1
+    np.multiply.accumulate(powers, out=powers)
+    np.multiply.accumulate(inverse, out=inverse)
     return powers, inverse
 
 

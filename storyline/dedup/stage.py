@@ -46,7 +46,6 @@ from ..model import Article, Assignment, CopyLink
 from ..pipeline import BaseStage
 from ..text import text_hash
 from . import boilerplate
-from .boilerplate import Lines, Span
 from .batch import (
     BatchView,
     Prepared,
@@ -55,6 +54,7 @@ from .batch import (
     bodies_batch,
     fingerprint_batch,
 )
+from .boilerplate import Lines, Span
 from .index import CopyIndex, IndexedDoc, InMemoryCopyIndex, Lookups, NewDoc
 from .sketch import (
     U64,
@@ -281,6 +281,8 @@ class Deduplicator(BaseStage):
         self._cache: OrderedDict[int, Body] = OrderedDict()
         self._cache_size = cache_size
         self._pending: dict[int, Prepared] = {}
+        #: outlet lines counted since the batch was prepared
+        self._added_lines: set[int] = set()
         self._view: BatchView | None = None
 
     # -- the stage ------------------------------------------------------------
@@ -354,11 +356,15 @@ class Deduplicator(BaseStage):
         fingerprinted = fingerprint_batch(
             tokens, [a.outlet for a in articles], s.boilerplate_max_words
         )
-        eligible = [lines.keys[lines.short] for lines in fingerprinted if lines.keys.size]
-        keys = to_signed(distinct(np.concatenate(eligible))) if eligible else []
+        eligible = [
+            to_signed(lines.keys[lines.short]) if lines.keys.size else [] for lines in fingerprinted
+        ]
+        keys = sorted({key for mine in eligible for key in mine})
         counts = self.index.line_counts(keys) if keys else {}
         needed = s.boilerplate_articles - 1
-        generics = [boilerplate.generic_lines(t, f) for t, f in zip(texts, fingerprinted)]
+        generics = [
+            boilerplate.generic_lines(t, f) for t, f in zip(texts, fingerprinted, strict=True)
+        ]
         decided = [
             boilerplate.decide(text, lines, counts, needed, found)
             for text, lines, found in zip(texts, fingerprinted, generics, strict=True)
@@ -385,11 +391,13 @@ class Deduplicator(BaseStage):
                     tokens,
                     number,
                     fingerprinted[number],
+                    eligible[number],
                     generics[number],
                     Analysis(lines, body, band, anchor),
                 )
             )
         self._pending = {id(entry.article): entry for entry in entries}
+        self._added_lines = set()
         self._view = None
         if self.index.prefetch:
             wanted = list(digests) if digests is not None else [text_hash(t) for t in texts]
@@ -416,11 +424,12 @@ class Deduplicator(BaseStage):
     def _confirm(self, prepared: Prepared) -> Analysis | None:
         """The prepared analysis if its boilerplate still holds, else None (the caller
         analyses the article alone)."""
+        if self._added_lines.isdisjoint(prepared.eligible):
+            return prepared.analysis  # no count it was decided by has changed
         s = self.settings
         text, lines = prepared.text, prepared.lines
-        eligible = lines.keys[lines.short] if lines.keys.size else lines.keys
         lookups = self._view or self.index
-        counts = lookups.line_counts(to_signed(eligible)) if eligible.size else {}
+        counts = lookups.line_counts(prepared.eligible)
         now = boilerplate.decide(text, lines, counts, s.boilerplate_articles - 1, prepared.generic)
         if np.array_equal(now.boilerplate, prepared.analysis.lines.boilerplate):
             return prepared.analysis
@@ -586,6 +595,8 @@ class Deduplicator(BaseStage):
             link=article.copy_of,
         )
         key = self.index.add(doc)
+        if self._pending:
+            self._added_lines.update(doc.lines)
         if self._view is not None:
             self._view.added(key, doc)
         return key
