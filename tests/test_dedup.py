@@ -858,7 +858,7 @@ def test_dedup_batch_analysis_is_the_analysis_of_each_text_alone() -> None:
         assert prepared.tokens.line.tolist() == tokens.line.tolist()
 
 
-@pytest.mark.parametrize("joined", [1 << 20, 40])
+@pytest.mark.parametrize("joined", [1 << 16, 40])
 def test_dedup_tokenising_a_batch_gives_each_texts_tokens(
     joined: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -209,8 +209,9 @@ class TokenBatch:
         return Tokens(t.hashes[low:high], t.line[low:high] - first, t.numeric[low:high], lines)
 
 
-#: characters tokenised in one pass at most (the pass holds a few arrays of 8 bytes each)
-JOINED_CHARACTERS = 1 << 20
+#: characters tokenised in one pass at most: a pass holds a dozen arrays of up to 8 bytes
+#: per character, and this keeps them (and the power tables) to a megabyte or two
+JOINED_CHARACTERS = 1 << 16
 
 
 def tokenise_many(texts: Sequence[str]) -> TokenBatch:
