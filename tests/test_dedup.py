@@ -916,3 +916,13 @@ def test_dedup_sqlite_batches_link_the_same_with_one_lookup_per_batch(tmp_path: 
     band_reads = [s for s in statements if "FROM dedup_bands WHERE key" in s]
     # one read per batch; an article analysed again alone reads its own keys
     assert batches <= len(band_reads) < batches + 4
+
+
+def test_dedup_pipe_analyses_in_batches_and_links_the_same() -> None:
+    alone = [article(*item) for item in stream()]
+    run(deduplicator(), *alone)
+    stage = deduplicator()
+    stage.prepare([])  # an empty batch is nothing to analyse
+    piped = list(stage.pipe([article(*item) for item in stream()], batch_size=3))
+    assert links_of(piped) == links_of(alone)
+    assert list(stage.pipe([])) == []

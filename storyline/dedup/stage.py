@@ -333,7 +333,8 @@ class Deduplicator(BaseStage):
             if len(chunk) >= batch_size:
                 yield from self._run(chunk)
                 chunk = []
-        yield from self._run(chunk)
+        if chunk:
+            yield from self._run(chunk)
 
     def _run(self, chunk: list[Article]) -> Iterator[Article]:
         self.prepare(chunk)
