@@ -23,6 +23,12 @@ For each article, in order:
    re-pointed to it and the change is logged (``Assignment`` of kind ``copy``)
    for every article whose link changed.
 
+Steps 1 and the sketch of 2 need nothing the batch's own articles change, except
+the outlet line counts, so :meth:`Deduplicator.prepare` derives them for a whole
+ingest batch at once (:mod:`storyline.dedup.batch`) and, on SQLite, reads the
+batch's keys in one query each; the decisions stay per article, in order, with the
+same results as one article at a time.
+
 Bodies with fewer than ``min_shingles`` distinct shingles (a few words, one word
 repeated) are never linked as near, contained or rewritten copies, in either
 direction; identical texts are, once they hold ``shingle_words`` distinct shingles.
