@@ -124,14 +124,27 @@ class Timing:
         return self
 
 
-def run_ours(items: list[Item], config: Config) -> tuple[dict[str, str], Timing, int]:
-    """Predicted original of every article, time taken, re-points."""
+#: articles per batch, as the engine ingests them (``Config.batch_size``)
+BATCH = 64
+
+
+def run_ours(
+    items: list[Item], config: Config, batch: int = BATCH
+) -> tuple[dict[str, str], Timing, int]:
+    """Predicted original of every article, time taken, re-points. Each ``batch``
+    articles are analysed at once (``Deduplicator.prepare``), as the engine does;
+    ``batch=1`` analyses them one at a time."""
     index = InMemoryCopyIndex()
     stage = Deduplicator(config, index)
     articles = [item.article() for item in items]
     timing = Timing.start()
-    for article, item in zip(articles, items, strict=True):
-        stage(article, item.digest)
+    for start in range(0, len(items), batch):
+        chunk = items[start : start + batch]
+        mine = articles[start : start + batch]
+        if batch > 1:
+            stage.prepare(mine, [item.digest for item in chunk])
+        for article, item in zip(mine, chunk, strict=True):
+            stage(article, item.digest)
     timing.stop()
     repoints = sum(1 for a in stage.drain() if "re-pointed" in a.reason)
     groups = {item.doc.id: item.doc.id for item in items}
@@ -140,17 +153,22 @@ def run_ours(items: list[Item], config: Config) -> tuple[dict[str, str], Timing,
 
 
 def run_ours_sqlite(
-    items: list[Item], config: Config, path: str = ":memory:"
+    items: list[Item], config: Config, path: str = ":memory:", batch: int = BATCH
 ) -> tuple[dict[str, str], Timing]:
     """The same stage on the SQLite index, committing every 64 articles as ingest does
-    (the article rows are written too: the index reads texts from them)."""
+    (the article rows are written too: the index reads texts from them); each batch is
+    analysed and looked up at once unless ``batch=1``."""
     with Store(path) as store:
         stage = Deduplicator(config, SqliteCopyIndex(store))
         timing = Timing.start()
-        for batch in range(0, len(items), 64):
+        for start in range(0, len(items), BATCH):
+            chunk = items[start : start + BATCH]
             with store.atomic():
-                for item in items[batch : batch + 64]:
-                    article = stage(item.article(), item.digest)
+                articles = [item.article() for item in chunk]
+                if batch > 1:
+                    stage.prepare(articles, [item.digest for item in chunk])
+                for article, item in zip(articles, chunk, strict=True):
+                    stage(article, item.digest)
                     store_row(store, article, item.digest)
         timing.stop()
         groups = {}
@@ -413,14 +431,17 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3
 
 
-def ingest(store: Store, stage: Deduplicator, items: Iterable[Item]) -> int:
-    count = 0
+def ingest(store: Store, stage: Deduplicator, items: list[Item]) -> int:
+    """One transaction of ``items``, analysed in batches of 64 as the engine does."""
     with store.atomic():
-        for item in items:
-            article = stage(item.article(), item.digest)
-            store_row(store, article, item.digest)
-            count += 1
-    return count
+        for start in range(0, len(items), BATCH):
+            chunk = items[start : start + BATCH]
+            articles = [item.article() for item in chunk]
+            stage.prepare(articles, [item.digest for item in chunk])
+            for article, item in zip(articles, chunk, strict=True):
+                stage(article, item.digest)
+                store_row(store, article, item.digest)
+    return len(items)
 
 
 def probe(
@@ -444,18 +465,22 @@ def probe(
     items = items_of(docs)
     wall, cpu = [], []
     found = 0
-    for batch in range(0, len(items), 64):
+    for batch in range(0, len(items), BATCH):
+        chunk = items[batch : batch + BATCH]
         try:
             with store.atomic():
-                for item in items[batch : batch + 64]:
-                    timing = Timing.start()
-                    article = stage(item.article(), item.digest)
+                articles = [item.article() for item in chunk]
+                timing = Timing.start()
+                stage.prepare(articles, [item.digest for item in chunk])
+                for article, item in zip(articles, chunk, strict=True):
+                    stage(article, item.digest)
                     store_row(store, article, item.digest)
-                    timing.stop()
-                    wall.append(timing.wall)
-                    cpu.append(timing.cpu)
                     if item.doc.id.startswith("probe-copy"):
                         found += stage.joined == item.doc.group  # its group, as copy or original
+                timing.stop()
+                # per article of the batch: the batch is analysed at once
+                wall.extend([timing.wall / len(chunk)] * len(chunk))
+                cpu.extend([timing.cpu / len(chunk)] * len(chunk))
                 raise RollbackError
         except RollbackError:
             pass
@@ -552,7 +577,8 @@ def scaling(
         build = f"{row['build_cpu_us']:.0f} us CPU/article" if added else "(kept store)"
         print(
             f"  {stored:>9,} stored: probe {row['cpu_us']:6.0f} us CPU/article, wall "
-            f"{row['wall_us']:.0f} (p50 {row['wall_p50_us']:.0f}, p95 {row['wall_p95_us']:.0f}); "
+            f"{row['wall_us']:.0f} (batches: p50 {row['wall_p50_us']:.0f}, "
+            f"p95 {row['wall_p95_us']:.0f}); "
             f"first probe after opening {row['cold_cpu_us']:.0f} us CPU, "
             f"{row['cold_wall_us']:.0f} wall; "
             f"building to here {build}; probe copies found "
@@ -644,6 +670,10 @@ def quality_section(docs: list[Doc], items: list[Item], config: Config) -> dict[
     sqlite_groups, _ = run_ours_sqlite(items, config)
     same = sqlite_groups == ours
     print(f"    SQLite index gives the same links: {same}")
+    alone, _, alone_repoints = run_ours(items, config, batch=1)
+    alone_sqlite, _ = run_ours_sqlite(items, config, batch=1)
+    same_alone = alone == ours and alone_sqlite == ours and alone_repoints == repoints
+    print(f"    one article at a time gives the same links (memory and SQLite): {same_alone}")
     size, perms = config.dedup_shingle_words, config.dedup_num_perm
     minhashes, _ = datasketch_minhashes(items, perms, size)
     sweep = {}
@@ -666,7 +696,12 @@ def quality_section(docs: list[Doc], items: list[Item], config: Config) -> dict[
         )
     )
     return {
-        "ours": {**ours_quality, "repoints": repoints, "sqlite_same_links": same},
+        "ours": {
+            **ours_quality,
+            "repoints": repoints,
+            "sqlite_same_links": same,
+            "one_at_a_time_same_links": same_alone,
+        },
         "datasketch": {
             "threshold": chosen,
             "note": note,

@@ -244,6 +244,8 @@ class Engine:
         clusterer, deduplicator = self.clusterer, self.deduplicator
         try:
             with self.store.atomic():
+                # analysed and looked up as one batch, linked one by one in order
+                deduplicator.prepare([item.article for item in fresh], [i.text_hash for i in fresh])
                 for item in fresh:
                     article = deduplicator(item.article, item.text_hash)
                     group = deduplicator.joined

@@ -905,6 +905,8 @@ class SqliteCopyIndex:
     read without a system call), unless the connection was given more.
     """
 
+    prefetch = True  # one query per batch instead of several per article
+
     def __init__(
         self,
         store: Store,
@@ -957,6 +959,39 @@ class SqliteCopyIndex:
             params = [value for key in chunk for value in (key, per_key)]
             found.update(row[0] for row in self.db.execute(query, params))
         return dict(found)
+
+    def postings(self, table: str, keys: Sequence[int], per_key: int) -> dict[int, list[int]]:
+        name = {"bands": "dedup_bands", "anchors": "dedup_anchors"}.get(table)
+        if name is None:
+            raise ValueError(f"no copy index table {table!r} (bands or anchors)")
+        found: dict[int, list[int]] = {}
+        for start in range(0, len(keys), 200):  # SQLite allows 500 terms in a compound select
+            chunk = keys[start : start + 200]
+            query = self._queries.get((name + " postings", len(chunk)))
+            if query is None:
+                one = f"SELECT * FROM (SELECT key, doc FROM {name} WHERE key = ? LIMIT ?)"
+                query = "\nUNION ALL ".join([one] * len(chunk))
+                self._queries[(name + " postings", len(chunk))] = query
+            params = [value for key in chunk for value in (key, per_key)]
+            for key, doc in self.db.execute(query, params):
+                found.setdefault(key, []).append(doc)
+        return found
+
+    def text_hash_keys(self, digests: Sequence[str]) -> dict[str, list[int]]:
+        found: dict[str, list[int]] = {}
+        for start in range(0, len(digests), 500):
+            chunk = list(digests[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            rows = self.db.execute(
+                f"""SELECT a.text_hash, d.doc FROM articles a JOIN dedup_docs d ON d.article = a.id
+                    WHERE a.text_hash IN ({marks}) ORDER BY d.doc""",
+                chunk,
+            )
+            for digest, doc in rows:
+                keys = found.setdefault(digest, [])
+                if len(keys) < 16:
+                    keys.append(doc)
+        return found
 
     def docs(self, keys: Sequence[int]) -> list[IndexedDoc]:
         if not keys:

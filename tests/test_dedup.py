@@ -19,7 +19,7 @@ from storyline.errors import ConfigError, StoreError
 from storyline.extract import clean_text
 from storyline.model import Article
 from storyline.store import SqliteCopyIndex, Store
-from storyline.text import words
+from storyline.text import text_hash, words
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -764,3 +764,165 @@ def test_dedup_sqlite_rows_are_written_inside_the_callers_transaction(tmp_path: 
         other = sqlite3.connect(tmp_path / "tx.db")
         assert other.execute("SELECT count(*) FROM dedup_bands").fetchone()[0] == 0
         other.close()
+
+
+# -- batches: analysed at once, linked one by one ------------------------------------------
+
+
+def stream() -> list[tuple[str, str, str | None, datetime | None]]:
+    """Every kind of copy and of bad input, in an order that puts copies in the same
+    batch as their original (before and after it) and an outlet's footer learned
+    within one batch."""
+    parts = paragraphs(WATER_MAIN)
+    items: list[tuple[str, str, str | None, datetime | None]] = [
+        ("water", WATER_MAIN, "Lakeport Daily", when(4, 6)),
+        ("other-report", WATER_MAIN_OTHER_REPORT, "Lakeport Daily", when(4, 7)),
+        ("scraped", WATER_MAIN + "\n\nSource: Read Full Article", "Aggregator", when(4, 8)),
+        # published before the original it arrives after: the group is re-pointed to it
+        ("teaser-early", " ".join(WATER_MAIN.split()[:90]), "Early Wire", when(4, 5)),
+        ("rewrite", WATER_MAIN_REWRITTEN, "Rewriter", when(4, 9)),
+        ("noisy", noisy(WATER_MAIN), "OCR Weekly", None),
+        ("dropped", "\n\n".join(parts[:2] + parts[4:]), "Trimmer", when(4, 10)),
+        ("empty", "", "Nothing", when(4, 11)),
+        ("spaces", "   \n\n  ", "Nothing", when(4, 11)),
+        ("spam", " ".join(["water"] * 300), "Spam", when(4, 1)),
+        ("spam-again", " ".join(["water"] * 300), "Spam", when(4, 2)),
+        ("german", GERMAN, "A", when(4, 6)),
+        ("german-copy", GERMAN + "\n\nAdvertisement", "B", when(4, 12)),
+        ("russian", RUSSIAN, "A", when(4, 6)),
+        ("russian-exact", RUSSIAN, "C", when(4, 13)),
+        ("chinese", CHINESE, "A", when(4, 6)),
+        ("chinese-teaser", "\n\n".join(paragraphs(CHINESE)[:-1]), "D", when(4, 14)),
+        ("chinese-other", CHINESE_UNRELATED, "D", when(4, 15)),
+        ("mixed", MIXED, "E", None),
+    ]
+    for n, text in enumerate(LEDGER_STORIES):
+        items.append(
+            (f"ledger-{n}", text + "\n\n" + LEDGER_FOOTER, "The Valley Ledger", when(n + 1))
+        )
+    return items
+
+
+def links_of(articles: list[Article]) -> dict[str, dict[str, Any] | None]:
+    return {a.id: a.copy_of.to_dict() if a.copy_of else None for a in articles}
+
+
+def in_batches(stage: Deduplicator, articles: list[Article], size: int) -> None:
+    for start in range(0, len(articles), size):
+        chunk = articles[start : start + size]
+        stage.prepare(chunk)
+        for item in chunk:
+            stage(item)
+
+
+@pytest.mark.parametrize("size", [2, 5, 64])
+def test_dedup_batches_link_as_one_article_at_a_time(size: int) -> None:
+    alone = [article(*item) for item in stream()]
+    one_by_one = deduplicator()
+    run(one_by_one, *alone)
+    batched = [article(*item) for item in stream()]
+    stage = deduplicator()
+    in_batches(stage, batched, size)
+    assert links_of(batched) == links_of(alone)
+    assert [a.reason for a in stage.drain()] == [a.reason for a in one_by_one.drain()]
+    mine, theirs = stage.index, one_by_one.index
+    assert isinstance(mine, InMemoryCopyIndex) and isinstance(theirs, InMemoryCopyIndex)
+    assert mine.links == theirs.links  # re-pointed links included
+    # the same keys indexed, and the same outlet lines counted (boilerplate learned
+    # from the batch's own earlier articles: the Ledger's footer)
+    assert mine._bands == theirs._bands and mine._anchors == theirs._anchors
+    assert mine._lines == theirs._lines
+    ledger = article("ledger-new", LEDGER_STORIES[0] + "\n\n" + LEDGER_FOOTER, "The Valley Ledger")
+    assert stage.boilerplate_spans(ledger) == one_by_one.boilerplate_spans(ledger) != []
+    linked = {key: link.original for key, link in mine.links.items()}
+    # copies in the batch of their original, and a re-point to an earlier arrival
+    assert linked["water"] == linked["scraped"] == linked["noisy"] == "teaser-early"
+    assert linked["russian-exact"] == "russian" and linked["chinese-teaser"] == "chinese"
+    assert not {"empty", "spaces", "spam", "spam-again", "other-report"} & set(linked)
+
+
+def test_dedup_batch_analysis_is_the_analysis_of_each_text_alone() -> None:
+    stage = deduplicator()
+    articles = [article(*item) for item in stream()]
+    stage.prepare(articles)
+    for item in articles:
+        prepared = stage._pending[id(item)]
+        alone = stage.analyse(item.text, item.outlet)
+        got = prepared.analysis
+        assert got.bands == alone.bands and got.anchors == alone.anchors, item.id
+        assert got.body.text == alone.body.text and got.body.length == alone.body.length
+        assert got.body.shingles.tolist() == alone.body.shingles.tolist(), item.id
+        assert got.lines.boilerplate.tolist() == alone.lines.boilerplate.tolist(), item.id
+        tokens = tokenise(item.text)
+        assert prepared.tokens.hashes.tolist() == tokens.hashes.tolist()
+        assert prepared.tokens.line.tolist() == tokens.line.tolist()
+
+
+@pytest.mark.parametrize("joined", [1 << 16, 40])
+def test_dedup_tokenising_a_batch_gives_each_texts_tokens(
+    joined: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tokenised as one or (texts longer than a pass holds) in several passes."""
+    from storyline.dedup import sketch
+    from storyline.dedup.sketch import tokenise_many
+
+    monkeypatch.setattr(sketch, "JOINED_CHARACTERS", joined)
+    pieces = ["a", "É", "e\u0301", "\u00a0", "’", "'", "\n", " ", "ﬁ", "Ａ", "3", "東", "は", "x"]
+    rng = random.Random(11)
+    texts = ["", "\n", WATER_MAIN, CHINESE, MIXED]
+    texts += ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 15))) for _ in range(400)]
+    batch = tokenise_many(texts)
+    assert len(batch) == len(texts)
+    for number, text in enumerate(texts):
+        mine, alone = batch.doc(number), tokenise(text)
+        assert mine.hashes.tolist() == alone.hashes.tolist(), repr(text)
+        assert mine.line.tolist() == alone.line.tolist(), repr(text)
+        assert mine.numeric.tolist() == alone.numeric.tolist(), repr(text)
+        assert mine.lines == alone.lines, repr(text)
+
+
+def test_dedup_an_article_left_out_of_its_batch_or_changed_is_analysed_alone() -> None:
+    stage = deduplicator()
+    original = article("original", WATER_MAIN, published=when(4, 6))
+    copy = article("copy", WATER_MAIN + "\n\nAdvertisement", "B", when(4, 8))
+    stage.prepare([original, copy])
+    stage(original)
+    copy.text = " ".join(WATER_MAIN.split()[:120])  # a teaser now, not what was prepared
+    stage(copy)
+    assert copy.copy_of is not None and copy.copy_of.kind == "contained"
+    late = article("late", WATER_MAIN, "C", when(4, 9))  # never prepared
+    stage(late)
+    assert late.copy_of is not None and late.copy_of.kind == "exact"
+
+
+def test_dedup_sqlite_batches_link_the_same_with_one_lookup_per_batch(tmp_path: Path) -> None:
+    alone = [article(*item) for item in stream()]
+    run(deduplicator(), *alone)
+    batched = [article(*item) for item in stream()]
+    with Store(tmp_path / "b.db") as store:
+        stage = Deduplicator(Config(), SqliteCopyIndex(store))
+        statements: list[str] = []
+        store.db.set_trace_callback(statements.append)
+        for start in range(0, len(batched), 8):
+            chunk = batched[start : start + 8]
+            with store.atomic():
+                stage.prepare(chunk)
+                for item in chunk:
+                    stage(item)
+                    store.insert_article(item, item.id, text_hash(item.text))
+        store.db.set_trace_callback(None)
+    assert links_of(batched) == links_of(alone)
+    batches = -(-len(batched) // 8)
+    band_reads = [s for s in statements if "FROM dedup_bands WHERE key" in s]
+    # one read per batch; an article analysed again alone reads its own keys
+    assert batches <= len(band_reads) < batches + 4
+
+
+def test_dedup_pipe_analyses_in_batches_and_links_the_same() -> None:
+    alone = [article(*item) for item in stream()]
+    run(deduplicator(), *alone)
+    stage = deduplicator()
+    stage.prepare([])  # an empty batch is nothing to analyse
+    piped = list(stage.pipe([article(*item) for item in stream()], batch_size=3))
+    assert links_of(piped) == links_of(alone)
+    assert list(stage.pipe([])) == []

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import numpy as np
@@ -89,25 +90,42 @@ def fingerprint_lines(tokens: Tokens, outlet: str | None, max_words: int) -> Lin
     return Lines(index, hashes, words, keys, words <= max_words, none)
 
 
-def decide(text: str, lines: Lines, counts: dict[int, int], seen_in: int) -> Lines:
+def generic_lines(text: str, lines: Lines) -> npt.NDArray[np.bool_]:
+    """Which short lines of ``text`` a generic pattern matches."""
+    found = np.zeros(lines.index.size, dtype=np.bool_)
+    candidates = lines.short.nonzero()[0]
+    if candidates.size:
+        raw = text.split("\n")
+        for position in candidates.tolist():
+            number = int(lines.index[position])
+            if number < len(raw) and generic(raw[number]):
+                found[position] = True
+    return found
+
+
+def decide(
+    text: str,
+    lines: Lines,
+    counts: Mapping[int, int],
+    seen_in: int,
+    generic_found: npt.NDArray[np.bool_] | None = None,
+) -> Lines:
     """Mark the boilerplate lines of ``text``.
 
     ``counts`` maps outlet fingerprints (signed, as stored) to the number of the
     outlet's articles holding that line; a short line is boilerplate once seen in
-    ``seen_in`` of them (at least one), or when a generic pattern matches it.
+    ``seen_in`` of them (at least one), or when a generic pattern matches it
+    (``generic_found``: :func:`generic_lines` of these lines, when known already).
     """
     short = lines.short
     boilerplate = np.zeros(lines.index.size, dtype=np.bool_)
     if counts and lines.keys.size:
         seen = np.array([counts.get(k, 0) for k in lines.keys.view(np.int64).tolist()])
         boilerplate |= short & (seen >= max(seen_in, 1))
-    candidates = (short & ~boilerplate).nonzero()[0]
-    if candidates.size:
-        raw = text.split("\n")
-        for position in candidates.tolist():
-            number = int(lines.index[position])
-            if number < len(raw) and generic(raw[number]):
-                boilerplate[position] = True
+    if generic_found is None:
+        unknown = replace(lines, short=short & ~boilerplate)
+        generic_found = generic_lines(text, unknown)
+    boilerplate |= generic_found
     return Lines(lines.index, lines.hashes, lines.words, lines.keys, short, boilerplate)
 
 

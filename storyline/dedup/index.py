@@ -56,18 +56,34 @@ class NewDoc:
     link: CopyLink | None
 
 
-class CopyIndex(Protocol):
-    def bind(self, params: Params) -> None:
-        """Record the sketch parameters, or refuse ones that differ from the recorded."""
+class Lookups(Protocol):
+    """The lookups that find an article's candidates."""
 
     def by_text_hash(self, digest: str) -> list[IndexedDoc]:
-        """Articles whose normalised text hashes to ``digest``."""
+        """Articles whose normalised text hashes to ``digest`` (the oldest 16)."""
 
     def by_bands(self, keys: Sequence[int], per_key: int) -> dict[int, int]:
         """Article keys sharing LSH band keys, with how many (at most ``per_key`` per band)."""
 
     def by_anchors(self, keys: Sequence[int], per_key: int) -> dict[int, int]:
         """Article keys sharing anchors, with how many (at most ``per_key`` per anchor)."""
+
+
+class CopyIndex(Lookups, Protocol):
+    #: whether reading a batch's keys at once (:meth:`postings`, :meth:`text_hash_keys`)
+    #: pays, as it does when every lookup is a query
+    prefetch: bool
+
+    def bind(self, params: Params) -> None:
+        """Record the sketch parameters, or refuse ones that differ from the recorded."""
+
+    def postings(self, table: str, keys: Sequence[int], per_key: int) -> dict[int, list[int]]:
+        """For each of ``keys`` found in ``table`` (``bands`` or ``anchors``), the article
+        keys holding it, the oldest ``per_key`` in arrival order: a batch's lookups at once."""
+
+    def text_hash_keys(self, digests: Sequence[str]) -> dict[str, list[int]]:
+        """For each of ``digests`` found, the keys of the articles with that text hash,
+        the oldest 16 in arrival order."""
 
     def docs(self, keys: Sequence[int]) -> list[IndexedDoc]: ...
 
@@ -116,6 +132,7 @@ class InMemoryCopyIndex:
 
     params: dict[str, int | str] | None = None
     links: dict[str, CopyLink] = field(default_factory=dict)
+    prefetch: bool = False  # its lookups cost a few dict reads: nothing to save
     _entries: list[_Entry] = field(default_factory=list)
     _by_hash: dict[str, list[int]] = field(default_factory=dict)
     _bands: dict[int, list[int]] = field(default_factory=dict)
@@ -135,6 +152,14 @@ class InMemoryCopyIndex:
 
     def by_anchors(self, keys: Sequence[int], per_key: int) -> dict[int, int]:
         return _count(self._anchors, keys, per_key)
+
+    def postings(self, table: str, keys: Sequence[int], per_key: int) -> dict[int, list[int]]:
+        found = _table(self, table)
+        return {key: found[key][:per_key] for key in keys if key in found}
+
+    def text_hash_keys(self, digests: Sequence[str]) -> dict[str, list[int]]:
+        found = self._by_hash
+        return {digest: found[digest][:16] for digest in digests if digest in found}
 
     def docs(self, keys: Sequence[int]) -> list[IndexedDoc]:
         return [self._entries[key - 1].doc for key in keys]
@@ -193,3 +218,11 @@ def _count(table: dict[int, list[int]], keys: Sequence[int], per_key: int) -> di
         for doc in table.get(key, ())[:per_key]:
             found[doc] = found.get(doc, 0) + 1
     return found
+
+
+def _table(index: InMemoryCopyIndex, name: str) -> dict[int, list[int]]:
+    if name == "bands":
+        return index._bands
+    if name == "anchors":
+        return index._anchors
+    raise ValueError(f"no copy index table {name!r} (bands or anchors)")

@@ -23,6 +23,7 @@ from __future__ import annotations
 import bisect
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -184,6 +185,83 @@ def tokenise(text: str) -> Tokens:
     return Tokens(*_words(text, codes))
 
 
+@dataclass(frozen=True, slots=True)
+class TokenBatch:
+    """The tokens of several texts, tokenised as one: the texts joined by line breaks.
+
+    No token spans a line break and every hash is independent of where its token
+    starts, so each text's tokens are exactly those :func:`tokenise` gives it, and
+    its lines are the joined text's lines ``line_starts[i]`` onwards."""
+
+    tokens: Tokens  # line numbers count the lines of the joined text
+    line_starts: npt.NDArray[np.intp]  # first line of each text, and the total after the last
+    token_starts: npt.NDArray[np.intp]  # first token of each text, and the total after the last
+
+    def __len__(self) -> int:
+        return int(self.line_starts.size - 1)
+
+    def doc(self, number: int) -> Tokens:
+        """The tokens of one text, its lines numbered from 0."""
+        low, high = int(self.token_starts[number]), int(self.token_starts[number + 1])
+        first = self.line_starts[number]
+        t = self.tokens
+        lines = int(self.line_starts[number + 1] - first)
+        return Tokens(t.hashes[low:high], t.line[low:high] - first, t.numeric[low:high], lines)
+
+
+#: characters tokenised in one pass at most: a pass holds a dozen arrays of up to 8 bytes
+#: per character, and this keeps them (and the power tables) to a megabyte or two
+JOINED_CHARACTERS = 1 << 16
+
+
+def tokenise_many(texts: Sequence[str]) -> TokenBatch:
+    """:func:`tokenise` of every text, in one pass (or a few, for very long texts):
+    numpy's cost per call is paid once for the batch instead of once per text."""
+    groups: list[list[str]] = [[]]
+    size = 0
+    for text in texts:
+        if size + len(text) > JOINED_CHARACTERS and groups[-1]:
+            groups.append([])
+            size = 0
+        groups[-1].append(text)
+        size += len(text) + 1
+    if len(groups) == 1:
+        return _tokenise_joined(groups[0])
+    parts = [_tokenise_joined(group) for group in groups]
+    lines = np.cumsum([0] + [int(part.line_starts[-1]) for part in parts])
+    tokens = np.cumsum([0] + [len(part.tokens) for part in parts])
+    return TokenBatch(
+        Tokens(
+            np.concatenate([part.tokens.hashes for part in parts]),
+            np.concatenate([p.tokens.line + lines[n] for n, p in enumerate(parts)]),
+            np.concatenate([part.tokens.numeric for part in parts]),
+            int(lines[-1]),
+        ),
+        np.concatenate([[0]] + [p.line_starts[1:] + lines[n] for n, p in enumerate(parts)]),
+        np.concatenate([[0]] + [p.token_starts[1:] + tokens[n] for n, p in enumerate(parts)]),
+    )
+
+
+def _tokenise_joined(texts: list[str]) -> TokenBatch:
+    seen = list(texts)
+    joined = "\n".join(seen)
+    codes = _code_points(joined)
+    if not joined.isascii():
+        # the texts holding a character whose normalisation can change their words
+        where = _nfkc_matters()[codes].nonzero()[0]
+        if where.size:
+            ends = np.cumsum([len(text) + 1 for text in seen])
+            for number in np.unique(np.searchsorted(ends, where, side="right")).tolist():
+                seen[number] = normalise(seen[number])
+            joined = "\n".join(seen)
+            codes = _code_points(joined)
+    hashes, line, numeric, total = _words(joined, codes)
+    line_starts = np.zeros(len(seen) + 1, dtype=np.intp)
+    np.cumsum([text.count("\n") + 1 for text in seen], out=line_starts[1:])
+    token_starts = np.searchsorted(line, line_starts).astype(np.intp)
+    return TokenBatch(Tokens(hashes, line, numeric, total), line_starts, token_starts)
+
+
 def _code_points(text: str) -> npt.NDArray[np.uint32]:
     """The text's code points, those above the tables as the tables' last one."""
     codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
@@ -229,10 +307,12 @@ def _words(
     sums = (prefix[ends] - prefix[starts]) * inverse[starts]
     sizes = ends - starts
     hashes = _scramble(sums ^ (sizes.astype(np.uint64) * _P2))
-    digits = np.zeros(positions.size + 1, dtype=np.int32)
-    np.cumsum(digit[codes_in], out=digits[1:])
-    numeric = (digits[ends] - digits[starts]) == sizes
-    line = np.searchsorted(breaks, positions[starts])
+    numeric = np.logical_and.reduceat(digit[codes_in], starts)
+    # tokens before each line break, rather than a search for each token's line
+    before = np.empty(breaks.size + 2, dtype=np.intp)
+    before[0], before[-1] = 0, starts.size
+    before[1:-1] = np.searchsorted(positions[starts], breaks)
+    line = np.repeat(np.arange(breaks.size + 1, dtype=np.intp), np.diff(before))
     return hashes, line, numeric, breaks.size + 1
 
 
@@ -243,14 +323,12 @@ def _powers(size: int) -> tuple[U64, U64]:
 
 @cache
 def _power_table(size: int) -> tuple[U64, U64]:
-    powers = np.empty(size, dtype=np.uint64)
-    inverse = np.empty(size, dtype=np.uint64)
-    base, inv = int(_P1), pow(int(_P1), -1, 1 << 64)
-    value = value_inv = 1
-    mask = (1 << 64) - 1
-    for i in range(size):
-        powers[i], inverse[i] = value, value_inv
-        value, value_inv = (value * base) & mask, (value_inv * inv) & mask
+    # running products wrap modulo 2**64, as the hashes do
+    powers = np.full(size, _P1, dtype=np.uint64)
+    inverse = np.full(size, pow(int(_P1), -1, 1 << 64), dtype=np.uint64)
+    powers[0] = inverse[0] = 1
+    np.multiply.accumulate(powers, out=powers)
+    np.multiply.accumulate(inverse, out=inverse)
     return powers, inverse
 
 

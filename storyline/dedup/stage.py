@@ -23,6 +23,12 @@ For each article, in order:
    re-pointed to it and the change is logged (``Assignment`` of kind ``copy``)
    for every article whose link changed.
 
+Steps 1 and the sketch of 2 need nothing the batch's own articles change, except
+the outlet line counts, so :meth:`Deduplicator.prepare` derives them for a whole
+ingest batch at once (:mod:`storyline.dedup.batch`) and, on SQLite, reads the
+batch's keys in one query each; the decisions stay per article, in order, with the
+same results as one article at a time.
+
 Bodies with fewer than ``min_shingles`` distinct shingles (a few words, one word
 repeated) are never linked as near, contained or rewritten copies, in either
 direction; identical texts are, once they hold ``shingle_words`` distinct shingles.
@@ -31,7 +37,7 @@ direction; identical texts are, once they hold ``shingle_words`` distinct shingl
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar
@@ -46,8 +52,16 @@ from ..model import Article, Assignment, CopyLink
 from ..pipeline import BaseStage
 from ..text import text_hash
 from . import boilerplate
+from .batch import (
+    BatchView,
+    Prepared,
+    anchors_batch,
+    band_keys_batch,
+    bodies_batch,
+    fingerprint_batch,
+)
 from .boilerplate import Lines, Span
-from .index import CopyIndex, IndexedDoc, InMemoryCopyIndex, NewDoc
+from .index import CopyIndex, IndexedDoc, InMemoryCopyIndex, Lookups, NewDoc
 from .sketch import (
     U64,
     Overlap,
@@ -61,6 +75,7 @@ from .sketch import (
     signature,
     to_signed,
     tokenise,
+    tokenise_many,
 )
 
 #: an anchor-only candidate must share at least this many anchors
@@ -271,14 +286,27 @@ class Deduplicator(BaseStage):
         self.joined: str | None = None
         self._cache: OrderedDict[int, Body] = OrderedDict()
         self._cache_size = cache_size
+        self._pending: dict[int, Prepared] = {}
+        #: outlet lines counted since the batch was prepared
+        self._added_lines: set[int] = set()
+        self._view: BatchView | None = None
 
     # -- the stage ------------------------------------------------------------
 
     def __call__(self, article: Article, digest: str | None = None) -> Article:
-        """Link ``article`` to its original, if it copies one; ``digest`` is its text hash."""
+        """Link ``article`` to its original, if it copies one; ``digest`` is its text hash.
+
+        An article of the batch last given to :meth:`prepare` uses what was derived
+        and looked up for the batch; any other is analysed and looked up alone."""
         digest = digest or text_hash(article.text)
-        analysis = self.analyse(article.text, article.outlet)
-        verdict = self._best_match(analysis, digest)
+        prepared = self._take(article)
+        analysis = self._confirm(prepared) if prepared is not None else None
+        if analysis is not None:
+            verdict = self._best_match(analysis, digest, self._view or self.index)
+        else:
+            tokens = prepared.tokens if prepared is not None else None
+            analysis = self.analyse(article.text, article.outlet, tokens)
+            verdict = self._best_match(analysis, digest, self.index)
         article.copy_of = None
         self.joined = None
         if verdict is None:
@@ -304,8 +332,115 @@ class Deduplicator(BaseStage):
         return article
 
     def pipe(self, articles: Iterable[Article], batch_size: int = 64) -> Iterator[Article]:
+        """Articles in order, each batch of ``batch_size`` analysed at once."""
+        chunk: list[Article] = []
         for article in articles:
+            chunk.append(article)
+            if len(chunk) >= batch_size:
+                yield from self._run(chunk)
+                chunk = []
+        if chunk:
+            yield from self._run(chunk)
+
+    def _run(self, chunk: list[Article]) -> Iterator[Article]:
+        self.prepare(chunk)
+        for article in chunk:
             yield self(article)
+
+    def prepare(self, articles: Sequence[Article], digests: Sequence[str] | None = None) -> None:
+        """Analyse a batch of articles at once and read what the index holds for all of
+        them in one go, before they are linked one by one, in order, by calling the
+        stage on each (``digests``: their text hashes, if known).
+
+        The results are those of calling the stage on each article alone: an article
+        is still compared with the batch's earlier ones (what they add to the index
+        is kept beside what was read), and one whose boilerplate lines change because
+        an earlier article of the batch counted them is analysed again alone.
+        """
+        s = self.settings
+        texts = [article.text for article in articles]
+        tokens = tokenise_many(texts)
+        fingerprinted = fingerprint_batch(
+            tokens, [a.outlet for a in articles], s.boilerplate_max_words
+        )
+        eligible = [
+            to_signed(lines.keys[lines.short]) if lines.keys.size else [] for lines in fingerprinted
+        ]
+        keys = sorted({key for mine in eligible for key in mine})
+        counts = self.index.line_counts(keys) if keys else {}
+        needed = s.boilerplate_articles - 1
+        generics = [
+            boilerplate.generic_lines(t, f) for t, f in zip(texts, fingerprinted, strict=True)
+        ]
+        decided = [
+            boilerplate.decide(text, lines, counts, needed, found)
+            for text, lines, found in zip(texts, fingerprinted, generics, strict=True)
+        ]
+        bodies, shingled = bodies_batch(tokens, texts, decided, s.shingle_words)
+        linkable = [n for n, b in enumerate(bodies) if b.shingles.size >= s.min_shingles]
+        every = anchors_batch(shingled, s.anchor_rate, s.anchors)
+        picked = [every[n] for n in linkable]
+        bands = band_keys_batch([bodies[n].shingles for n in linkable], s.num_perm, s.bands, s.seed)
+        sketches: dict[int, tuple[list[int], list[int]]] = {
+            n: (to_signed(bands[row]), to_signed(picked[row])) for row, n in enumerate(linkable)
+        }
+        entries = []
+        for number, (article, parts) in enumerate(zip(articles, bodies, strict=True)):
+            lines = decided[number]
+            body = Body(
+                parts.shingles, int(parts.words.size), lines.hashes, parts.words, parts.text
+            )
+            band, anchor = sketches.get(number, ([], []))
+            entries.append(
+                Prepared(
+                    article,
+                    article.text,
+                    tokens,
+                    number,
+                    fingerprinted[number],
+                    eligible[number],
+                    generics[number],
+                    Analysis(lines, body, band, anchor),
+                )
+            )
+        self._pending = {id(entry.article): entry for entry in entries}
+        self._added_lines = set()
+        self._view = None
+        if self.index.prefetch:
+            wanted = list(digests) if digests is not None else [text_hash(t) for t in texts]
+            self._view = BatchView(
+                self.index,
+                counts,
+                keys,
+                {k for entry in entries for k in entry.analysis.bands},
+                {k for entry in entries for k in entry.analysis.anchors},
+                wanted,
+                PER_KEY,
+            )
+
+    def _take(self, article: Article) -> Prepared | None:
+        """The prepared entry of ``article`` (once), or None if it has none or changed."""
+        if not self._pending:
+            self._view = None  # the batch is done: lookups go to the index again
+            return None
+        entry = self._pending.pop(id(article), None)
+        if entry is None or entry.article is not article or entry.text is not article.text:
+            return None
+        return entry
+
+    def _confirm(self, prepared: Prepared) -> Analysis | None:
+        """The prepared analysis if its boilerplate still holds, else None (the caller
+        analyses the article alone)."""
+        if self._added_lines.isdisjoint(prepared.eligible):
+            return prepared.analysis  # no count it was decided by has changed
+        s = self.settings
+        text, lines = prepared.text, prepared.lines
+        lookups = self._view or self.index
+        counts = lookups.line_counts(prepared.eligible)
+        now = boilerplate.decide(text, lines, counts, s.boilerplate_articles - 1, prepared.generic)
+        if np.array_equal(now.boilerplate, prepared.analysis.lines.boilerplate):
+            return prepared.analysis
+        return None
 
     def drain(self) -> list[Assignment]:
         """Decisions logged since the last drain, for the store to write."""
@@ -324,9 +459,10 @@ class Deduplicator(BaseStage):
 
     # -- analysis -------------------------------------------------------------
 
-    def analyse(self, text: str, outlet: str | None) -> Analysis:
+    def analyse(self, text: str, outlet: str | None, tokens: Tokens | None = None) -> Analysis:
+        """What the stage compares ``text`` by (``tokens``: its tokens, if known)."""
         s = self.settings
-        lines, body, ordered, numeric = self._body(text, outlet)
+        lines, body, ordered, numeric = self._body(text, outlet, tokens)
         if body.shingles.size < s.min_shingles:
             return Analysis(lines, body, [], [])
         picked = anchors(ordered, body.words, numeric, s.shingle_words, s.anchor_rate, s.anchors)
@@ -334,11 +470,12 @@ class Deduplicator(BaseStage):
         return Analysis(lines, body, to_signed(bands), to_signed(picked))
 
     def _body(
-        self, text: str, outlet: str | None
+        self, text: str, outlet: str | None, tokens: Tokens | None = None
     ) -> tuple[Lines, Body, U64, npt.NDArray[np.bool_]]:
         """The body of ``text``, its lines, its shingles in reading order and which of
         its words are numbers: all that verifying a candidate needs (no sketch)."""
-        tokens = tokenise(text)
+        if tokens is None:
+            tokens = tokenise(text)
         lines = self._lines(text, tokens, outlet)
         body_text, numeric = text, tokens.numeric
         if lines.boilerplate.any():
@@ -379,16 +516,16 @@ class Deduplicator(BaseStage):
 
     # -- matching -------------------------------------------------------------
 
-    def _best_match(self, analysis: Analysis, digest: str) -> Verdict | None:
+    def _best_match(self, analysis: Analysis, digest: str, lookups: Lookups) -> Verdict | None:
         s = self.settings
         if analysis.body.shingles.size >= s.shingle_words:  # a few distinct words at least
-            exact = self.index.by_text_hash(digest)
+            exact = lookups.by_text_hash(digest)
             if exact:
                 return Verdict(min(exact, key=lambda d: d.key), "exact", 1.0, None)
         if not analysis.linkable:
             return None
-        by_band = self.index.by_bands(analysis.bands, PER_KEY)
-        by_anchor = self.index.by_anchors(analysis.anchors, PER_KEY)
+        by_band = lookups.by_bands(analysis.bands, PER_KEY)
+        by_anchor = lookups.by_anchors(analysis.anchors, PER_KEY)
         scored = {
             key: by_band.get(key, 0) * 4 + by_anchor.get(key, 0)
             for key in by_band.keys() | by_anchor.keys()
@@ -451,21 +588,25 @@ class Deduplicator(BaseStage):
             else:
                 theirs = set(self._body_of(verdict.doc).lines.tolist())
                 counted = counted[[h not in theirs for h in source.tolist()]]
-        return self.index.add(
-            NewDoc(
-                id=article.id,
-                root=root,
-                published=article.published,
-                length=analysis.body.length,
-                text_hash=digest,
-                bands=analysis.bands,
-                anchors=analysis.anchors,
-                lines=to_signed(distinct(counted)),
-                text=article.text,
-                outlet=article.outlet,
-                link=article.copy_of,
-            )
+        doc = NewDoc(
+            id=article.id,
+            root=root,
+            published=article.published,
+            length=analysis.body.length,
+            text_hash=digest,
+            bands=analysis.bands,
+            anchors=analysis.anchors,
+            lines=to_signed(distinct(counted)),
+            text=article.text,
+            outlet=article.outlet,
+            link=article.copy_of,
         )
+        key = self.index.add(doc)
+        if self._pending:
+            self._added_lines.update(doc.lines)
+        if self._view is not None:
+            self._view.added(key, doc)
+        return key
 
     def _take_over(self, article: Article, old: IndexedDoc, key: int, evidence: Verdict) -> None:
         """``article`` was published before the group's original: it becomes the original."""
