@@ -338,3 +338,61 @@ def test_spark_cli_runs_the_job_then_imports(
         assert len(list(engine.articles())) == 6
     missing = cli("import", str(tmp_path / "nothing"))
     assert missing.exit_code == 1 and "no such table" in missing.output
+
+
+#: a closing line of one outlet: boilerplate once two earlier articles of it held it
+CLOSING = (
+    "Our newsroom will keep following this story and bring you every new development "
+    "as soon as our reporters confirm it tonight"
+)
+UNRELATED = (
+    "Farmers in the northern valley began the apple harvest two weeks early after a warm "
+    "spring, and cooperatives say prices at the regional market have fallen by a third. "
+    "Growers blame a glut from abroad and ask the ministry for storage subsidies before "
+    "the winter, while buyers from three supermarket chains signed contracts for next year.",
+    "The national orchestra announced a season of twelve concerts in smaller towns, with "
+    "tickets sold at half the usual price for students and pensioners. Its new conductor "
+    "said the tour would open in a converted railway depot and end with a choral work "
+    "written by a local composer who died last spring at the age of ninety.",
+)
+
+
+def test_spark_copies_see_boilerplate_as_it_stood(
+    spark_run: tuple[JobReport, Path], tmp_path: Path
+) -> None:
+    """A line an outlet repeats later is not boilerplate for its first articles.
+
+    Counted over the whole input the closing line would be boilerplate from the
+    start, leaving the first two articles too short to compare; the engine, which
+    has seen it once when the copy arrives, links the copy. The job must too.
+    """
+    from storyline.spark.dedup import DedupInput, find_copies
+    from storyline.text import text_hash
+
+    start = datetime(2016, 5, 2, 8, tzinfo=UTC)
+    lead = "The council voted on Tuesday to close the old bridge over the river."
+    records = [
+        ("bridge", f"{lead}\n\n{CLOSING}", start),
+        (
+            "bridge-copy",
+            f"{lead.replace('The', 'The city')}\n\n{CLOSING}",
+            start + timedelta(hours=2),
+        ),
+        ("harvest", f"{UNRELATED[0]}\n\n{CLOSING}", start + timedelta(days=2)),
+        ("concerts", f"{UNRELATED[1]}\n\n{CLOSING}", start + timedelta(days=4)),
+    ]
+    articles = [
+        Article(
+            id=i, text=text, title=i, outlet="daily", published=when, url=f"https://d.example/{i}"
+        )
+        for i, text, when in records
+    ]
+    with Engine(tmp_path / "engine.db", config=Config(), stages=[]) as engine:
+        engine.add(articles)
+        placed = [(a.id, a.copy_of.original if a.copy_of else None) for a in engine.articles()]
+    sc = session("local[2]", {}).sparkContext
+    docs = [DedupInput(a.id, a.text, a.outlet, a.published, text_hash(a.text)) for a in articles]
+    links, _ = find_copies(sc, sc.parallelize(docs, 2), Config(), 2)
+    found = dict(links.mapValues(lambda link: link.original).collect())
+    assert _groups(placed) == {frozenset({"bridge", "bridge-copy"})}
+    assert _groups([(a.id, found.get(a.id)) for a in articles]) == _groups(placed)
