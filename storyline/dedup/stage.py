@@ -307,6 +307,8 @@ class Deduplicator(BaseStage):
             OrderedDict()
         )
         self._cache_size = cache_size
+        #: copies indexed before their original (:meth:`index_linked`), by original
+        self._waiting: dict[str, list[tuple[int, CopyLink]]] = {}
 
     # -- the stage ------------------------------------------------------------
 
@@ -338,6 +340,48 @@ class Deduplicator(BaseStage):
             )
         self._remember(key, analysis.body, analysis.decided)
         return article
+
+    def index_linked(self, article: Article, digest: str) -> None:
+        """Index an article whose copy link was decided elsewhere, keeping that link.
+
+        ``storyline import`` loads the Spark job's output with it, so that later
+        ingests find the imported articles as originals, as if they had been
+        ingested. ``article.copy_of`` names its group's original; an original
+        indexed after its copies (a tie in publication order) takes the group over.
+        """
+        analysis = self.analyse(article.text, article.outlet)
+        link = article.copy_of
+        root = self.index.key_of(link.original) if link is not None else None
+        lines = analysis.lines
+        counted = lines.keys[lines.short] if lines.keys.size else lines.keys
+        if counted.size and link is not None:
+            # as for a copy the stage links: lines shared with the original are not counted
+            if link.kind == "exact":
+                counted = counted[:0]
+            elif root is not None:
+                theirs = set(self._body_of(self.index.docs([root])[0]).lines.tolist())
+                kept = [h not in theirs for h in lines.hashes[lines.short].tolist()]
+                counted = counted[kept]
+        key = self.index.add(
+            NewDoc(
+                id=article.id,
+                root=root,
+                published=article.published,
+                length=analysis.body.length,
+                text_hash=digest,
+                bands=analysis.bands,
+                anchors=analysis.anchors,
+                lines=to_signed(distinct(counted)),
+                text=article.text,
+                outlet=article.outlet,
+                link=link,
+            )
+        )
+        if link is not None and root is None:
+            self._waiting.setdefault(link.original, []).append((key, link))
+        for copy, copied in self._waiting.pop(article.id, []):
+            self.index.repoint(copy, key, copied)
+        self._remember(key, analysis.body, analysis.decided)
 
     def pipe(self, articles: Iterable[Article], batch_size: int = 64) -> Iterator[Article]:
         for article in articles:
