@@ -231,4 +231,5 @@ def light(article: Article) -> Article:
         language=article.language,
         copy_of=article.copy_of,
         entities=article.entities,
+        facts=article.facts,  # stated ages keep events of one person apart
     )
