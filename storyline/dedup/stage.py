@@ -23,6 +23,11 @@ For each article, in order:
    re-pointed to it and the change is logged (``Assignment`` of kind ``copy``)
    for every article whose link changed.
 
+A candidate's body is the one the line counts give when it is compared (a
+cached body is reused only while its outlet lines are decided the same way), so
+no decision depends on what happens to be cached; the Spark job
+(:mod:`storyline.spark.dedup`) relies on that to make the same decisions.
+
 Bodies with fewer than ``min_shingles`` distinct shingles (a few words, one word
 repeated) are never linked as near, contained or rewritten copies, in either
 direction; identical texts are, once they hold ``shingle_words`` distinct shingles.

@@ -22,7 +22,7 @@ for publication order (ties by id), so that both give the same copy groups:
    :func:`storyline.dedup.stage.best_of`, the function the stage chooses with.
 5. Which lines a copy does not count depends on what it copies, so steps 1-4 are
    repeated with the exclusions of the previous round until the broadcast moments
-   no longer change (``MAX_PASSES`` at most; two on ordinary input).
+   no longer change (``MAX_PASSES`` at most; three on the benchmark corpus).
 6. Each article's link to its match among the articles before it joins their
    groups; groups are the connected components of those links, found by iterative
    minimum-label propagation in RDD joins. Each group's original is chosen by the
