@@ -14,7 +14,7 @@ the job (which places them in publication order) see the same order.
 
 One run: the engine ingests the file; the job runs in local[2] and in local[1];
 then both results are compared (the same copy groups? pairwise agreement on
-events) and the job's per-phase costs are printed, from which docs/spark.md
+events and on storylines) and the job's per-phase costs are printed, from which docs/spark.md
 projects a 100-node cluster.
 """
 
@@ -159,17 +159,23 @@ def main() -> None:
         agreement = pairwise_agreement(
             {r["id"]: r["event"] for r in rows}, {a.id: a.event or "" for a in placed}
         )
+        storyline_agreement = pairwise_agreement(
+            {r["id"]: r["storyline"] for r in rows}, {a.id: a.storyline or "" for a in placed}
+        )
         n = len(rows)
         print()
         print(f"{'':28} {'engine':>12} {'spark local[2]':>16}")
         print(f"{'copy groups':28} {len(engine_groups):>12,} {len(spark_groups):>16,}")
         print(f"{'  identical groups':28} {shared:>12,} {shared:>16,}")
         print(f"{'events':28} {len({a.event for a in placed}):>12,} {report2.events:>16,}")
+        engine_storylines = len({a.storyline for a in placed})
+        print(f"{'storylines':28} {engine_storylines:>12,} {report2.storylines:>16,}")
         print(f"{'seconds':28} {engine_seconds:>12.1f} {seconds2:>16.1f}")
         print(f"{'articles/s':28} {n / engine_seconds:>12.1f} {n / seconds2:>16.1f}")
         print(f"same copy groups: {spark_groups == engine_groups}")
         verdict = "meets" if agreement >= GOAL else "misses"
         print(f"pairwise agreement on events: {agreement:.4f} ({verdict} the goal of {GOAL})")
+        print(f"pairwise agreement on storylines: {storyline_agreement:.4f}")
         print(f"time ratio spark local[2] / engine: {seconds2 / engine_seconds:.2f}")
         if not args.skip_local1:
             print(

@@ -418,6 +418,12 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
 @click.option(
     "--window-days", default=7.0, show_default=True, help="Length of a clustering window."
 )
+@click.option(
+    "--split-mb",
+    default=64.0,
+    show_default=True,
+    help="Local input files are read in parts of about this size, one task each.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.pass_context
 @handles_errors
@@ -428,6 +434,7 @@ def spark(
     master: str | None,
     conf: tuple[str, ...],
     window_days: float,
+    split_mb: float,
     as_json: bool,
 ) -> None:
     """Run the pipeline on Apache Spark over WARC, JSON Lines or Parquet inputs.
@@ -446,6 +453,7 @@ def spark(
         conf=parse_conf(conf),
         window_days=window_days,
         config=config,
+        split_bytes=max(1, int(split_mb * 2**20)),
     )
     for message in report.errors:
         click.echo(f"error: {message}", err=True)

@@ -323,6 +323,23 @@ class Clusterer(BaseStage):
         article.event, article.storyline = event.id, event.storyline
         return article
 
+    def follow(self, article: Article, event: Profile) -> Article:
+        """Place an article whose event is decided elsewhere in a storyline, as on arrival.
+
+        The Spark job clusters events per time window and stitches them across
+        windows; it then links those events into storylines with this, over the
+        whole ``storyline_window_days``, in publication order. ``event`` is the
+        caller's profile of the article's event: its ``storyline`` is set when
+        the event's first article arrives, and later articles follow it.
+        """
+        when = article.published
+        if when is not None and (self.state.newest is None or when > self.state.newest):
+            self.state.newest = when
+        vectors = self.vectorise(article)
+        self._place_in_storyline(article, event, vectors)
+        article.event, article.storyline = event.id, event.storyline
+        return article
+
     def vectorise(self, article: Article) -> Vectors:
         """The article's unit TF-IDF vector in each space; counts it into the frequencies."""
         state = self.state

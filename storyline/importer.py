@@ -3,7 +3,9 @@
     storyline --db news.db import out/
 
 Articles are read in the order the job wrote them (publication order) and
-inserted through :class:`Store`, one transaction per ``batch_size`` articles.
+inserted through :class:`Store`, one transaction per ``batch_size`` articles,
+and indexed for copy detection with the links the job found, so that a later
+``storyline ingest`` into the store finds imported articles as originals.
 Within the same transaction the events and storylines those articles belong to
 are rebuilt as the engine keeps them (term profiles, sizes, dates, as if the
 engine had placed the articles where the job did) and the job's logged reasons
@@ -23,9 +25,10 @@ from typing import Any
 
 from .cluster import Clusterer, ClusterState, Profile, _title_of
 from .config import Config
+from .dedup import Deduplicator
 from .errors import SourceError
 from .model import Article, Assignment
-from .store import Store
+from .store import SqliteCopyIndex, Store
 
 
 @dataclass(slots=True)
@@ -59,21 +62,23 @@ def import_tables(
     report = ImportReport()
     state = ClusterState(capacity=config.active_clusters, loader=store.load_profile)
     clusterer = Clusterer(config, state)
+    copies = Deduplicator(config, SqliteCopyIndex(store))
     batch: list[tuple[Article, str, str]] = []
     for row in _rows(root / "articles"):
         report.read += 1
         batch.append((Article.from_dict(row_article(row)), row["identity"], row["text_hash"]))
         if len(batch) >= config.batch_size:
-            _write(store, clusterer, batch, reasons, report)
+            _write(store, clusterer, copies, batch, reasons, report)
             batch = []
     if batch:
-        _write(store, clusterer, batch, reasons, report)
+        _write(store, clusterer, copies, batch, reasons, report)
     return report
 
 
 def _write(
     store: Store,
     clusterer: Clusterer,
+    copies: Deduplicator,
     batch: list[tuple[Article, str, str]],
     reasons: dict[str, list[Assignment]],
     report: ImportReport,
@@ -86,6 +91,7 @@ def _write(
                 report.known += 1
                 continue
             store.insert_article(article, identity, digest)
+            copies.index_linked(article, digest)
             vectors = clusterer.vectorise(article)
             event = _profile(state, "event", article.event, article)
             storyline = _profile(state, "storyline", article.storyline, article)

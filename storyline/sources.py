@@ -132,7 +132,12 @@ class InputReader:
                 self._current = None
 
     def _read_stream(
-        self, stream: IO[bytes], origin: str, suffix: str | None, path: str | None
+        self,
+        stream: IO[bytes],
+        origin: str,
+        suffix: str | None,
+        path: str | None,
+        first_line: int = 0,
     ) -> Iterator[RawDocument | InputError]:
         if not hasattr(stream, "peek"):  # e.g. BytesIO: sniffing needs a buffered stream
             stream = io.BufferedReader(stream)  # type: ignore[type-var]
@@ -142,7 +147,7 @@ class InputReader:
             head = _peek(stream)
         kind = _kind_for(suffix, head)
         if kind == "record":
-            yield from _read_records(stream, origin, path, self.max_article_bytes)
+            yield from _read_records(stream, origin, path, self.max_article_bytes, first_line)
             return
         data = stream.read(self.max_article_bytes + 1)
         if len(data) > self.max_article_bytes:
@@ -161,15 +166,21 @@ class InputReader:
 
 
 def read_stream(
-    stream: IO[bytes], origin: str, max_article_bytes: int, *, suffix: str | None = None
+    stream: IO[bytes],
+    origin: str,
+    max_article_bytes: int,
+    *,
+    suffix: str | None = None,
+    first_line: int = 0,
 ) -> Iterator[RawDocument | InputError]:
     """Raw documents (or errors) of one already opened input, as a file of it would give.
 
     For readers that get their bytes elsewhere (a Spark task reading a cluster's
-    file system); ``suffix`` is the lower-case extension without ``.gz``, if known.
+    file system); ``suffix`` is the lower-case extension without ``.gz``, if known;
+    ``first_line``: lines of the file before the stream (a part of a JSON Lines file).
     """
     reader = InputReader([], max_article_bytes)
-    yield from reader._read_stream(stream, origin, suffix, origin)
+    yield from reader._read_stream(stream, origin, suffix, origin, first_line)
 
 
 def _peek(stream: IO[bytes]) -> bytes:
@@ -240,9 +251,9 @@ def _preference(encoding: str) -> int:
 
 
 def _read_records(
-    stream: IO[bytes], origin: str, path: str | None, max_bytes: int
+    stream: IO[bytes], origin: str, path: str | None, max_bytes: int, first_line: int = 0
 ) -> Iterator[RawDocument | InputError]:
-    line_number = 0
+    line_number = first_line
     while True:
         line = stream.readline(max_bytes + 1)
         if not line:

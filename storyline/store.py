@@ -1005,6 +1005,11 @@ class SqliteCopyIndex:
         found = {row[0]: _indexed(row) for row in rows}
         return [found[key] for key in keys if key in found]
 
+    def key_of(self, article_id: str) -> int | None:
+        row = self.db.execute("SELECT doc FROM dedup_docs WHERE article = ?", (article_id,))
+        found = row.fetchone()
+        return int(found[0]) if found is not None else None
+
     def source(self, key: int) -> tuple[str, str | None]:
         row = self.db.execute(
             "SELECT a.text, a.outlet FROM dedup_docs d JOIN articles a ON a.id = d.article "

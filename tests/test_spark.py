@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import itertools
 import json
 import random
 import sqlite3
@@ -317,6 +318,23 @@ def test_spark_output_imports_into_a_store(
     with sqlite3.connect(db) as connection:
         sizes = connection.execute("SELECT sum(size) FROM clusters WHERE kind = 'event'").fetchone()
     assert sizes[0] == len(rows)
+    # the imported articles are in the copy index: a later ingest links a copy to them
+    source = next(row for row in rows if not row["copy_original"] and len(row["text"]) > 2000)
+    with Engine(db, config=Config()) as engine:
+        engine.add(
+            [
+                Article(
+                    id="late-copy",
+                    text=source["text"],
+                    title="Republished: " + (source["title"] or ""),
+                    url="https://late.example/copy",
+                    outlet="late",
+                    published=datetime(2030, 1, 1, tzinfo=UTC),
+                )
+            ]
+        )
+        late = engine.article("late-copy")
+    assert late.copy_of is not None and late.copy_of.original == source["id"]
 
 
 def test_spark_cli_runs_the_job_then_imports(
@@ -338,3 +356,117 @@ def test_spark_cli_runs_the_job_then_imports(
         assert len(list(engine.articles())) == 6
     missing = cli("import", str(tmp_path / "nothing"))
     assert missing.exit_code == 1 and "no such table" in missing.output
+
+
+#: a closing line of one outlet: boilerplate once two earlier articles of it held it
+CLOSING = (
+    "Our newsroom will keep following this story and bring you every new development "
+    "as soon as our reporters confirm it tonight"
+)
+UNRELATED = (
+    "Farmers in the northern valley began the apple harvest two weeks early after a warm "
+    "spring, and cooperatives say prices at the regional market have fallen by a third. "
+    "Growers blame a glut from abroad and ask the ministry for storage subsidies before "
+    "the winter, while buyers from three supermarket chains signed contracts for next year.",
+    "The national orchestra announced a season of twelve concerts in smaller towns, with "
+    "tickets sold at half the usual price for students and pensioners. Its new conductor "
+    "said the tour would open in a converted railway depot and end with a choral work "
+    "written by a local composer who died last spring at the age of ninety.",
+)
+
+
+def test_spark_copies_see_boilerplate_as_it_stood(
+    spark_run: tuple[JobReport, Path], tmp_path: Path
+) -> None:
+    """A line an outlet repeats later is not boilerplate for its first articles.
+
+    Counted over the whole input the closing line would be boilerplate from the
+    start, leaving the first two articles too short to compare; the engine, which
+    has seen it once when the copy arrives, links the copy. The job must too.
+    """
+    from storyline.spark.dedup import DedupInput, find_copies
+    from storyline.text import text_hash
+
+    start = datetime(2016, 5, 2, 8, tzinfo=UTC)
+    lead = "The council voted on Tuesday to close the old bridge over the river."
+    records = [
+        ("bridge", f"{lead}\n\n{CLOSING}", start),
+        (
+            "bridge-copy",
+            f"{lead.replace('The', 'The city')}\n\n{CLOSING}",
+            start + timedelta(hours=2),
+        ),
+        ("harvest", f"{UNRELATED[0]}\n\n{CLOSING}", start + timedelta(days=2)),
+        ("concerts", f"{UNRELATED[1]}\n\n{CLOSING}", start + timedelta(days=4)),
+    ]
+    articles = [
+        Article(
+            id=i, text=text, title=i, outlet="daily", published=when, url=f"https://d.example/{i}"
+        )
+        for i, text, when in records
+    ]
+    with Engine(tmp_path / "engine.db", config=Config(), stages=[]) as engine:
+        engine.add(articles)
+        placed = [(a.id, a.copy_of.original if a.copy_of else None) for a in engine.articles()]
+    sc = session("local[2]", {}).sparkContext
+    docs = [DedupInput(a.id, a.text, a.outlet, a.published, text_hash(a.text)) for a in articles]
+    links, _ = find_copies(sc, sc.parallelize(docs, 2), Config(), 2)
+    found = dict(links.mapValues(lambda link: link.original).collect())
+    assert _groups(placed) == {frozenset({"bridge", "bridge-copy"})}
+    assert _groups([(a.id, found.get(a.id)) for a in articles]) == _groups(placed)
+
+
+def _few_records(count: int) -> list[dict[str, Any]]:
+    start = datetime(2016, 5, 2, 8, tzinfo=UTC)
+    return [
+        {
+            "id": f"r{number}",
+            "outlet": "daily",
+            "title": f"Report {number}",
+            "published": start + timedelta(hours=number),
+            "text": f"Report number {number}. {UNRELATED[number % 2]}",
+        }
+        for number in range(count)
+    ]
+
+
+def test_spark_splits_local_files_at_record_boundaries(tmp_path: Path) -> None:
+    """Parts of a file read the records the whole file holds, numbered as in the file."""
+    from storyline.spark import io as spark_io
+
+    records = _few_records(30)
+    lines = [json.dumps(_jsonable(r)) for r in records]
+    lines[7] = "{broken"
+    lines.insert(12, "")
+    jsonl = tmp_path / "news.jsonl"
+    jsonl.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    warc = tmp_path / "crawl.warc.gz"
+    _write_warc(warc, records)
+    config = Config()
+    for path in (jsonl, warc):
+        whole = list(spark_io.read_file(0, str(path), path.read_bytes(), config))
+        splits = spark_io.plan_file(0, str(path), 2000)
+        assert len(splits) > 4
+        assert splits[0].start == 0 and splits[-1].end == -1
+        assert all(a.end == b.start for a, b in itertools.pairwise(splits))
+        parts = [item for split in splits for item in spark_io.read_split(split, config)]
+
+        def seen(items: list[spark_io.Item]) -> list[tuple[Any, ...]]:
+            return [
+                (
+                    item.extracted.article.id if item.extracted else None,
+                    str(item.error) if item.error else None,
+                )
+                for item in items
+            ]
+
+        assert seen(parts) == seen(whole)
+        orders = [item.order for item in parts]
+        assert orders == sorted(orders) and len(set(orders)) == len(orders)
+        if path == warc:  # numbered as records of the whole file
+            assert orders == [item.order for item in whole]
+    errors = [item.error for item in spark_io.read_file(0, str(jsonl), jsonl.read_bytes(), config)]
+    assert [str(e).split(": ")[0] for e in errors if e] == [f"{jsonl}:8"]
+    gzipped = tmp_path / "news.jsonl.gz"
+    gzipped.write_bytes(gzip.compress(jsonl.read_bytes()))
+    assert [s.kind for s in spark_io.plan_file(0, str(gzipped), 2000)] == ["file"]

@@ -87,6 +87,9 @@ class CopyIndex(Lookups, Protocol):
 
     def docs(self, keys: Sequence[int]) -> list[IndexedDoc]: ...
 
+    def key_of(self, article_id: str) -> int | None:
+        """The index key of an article, None when it is not indexed."""
+
     def source(self, key: int) -> tuple[str, str | None]:
         """Text and outlet of an indexed article, to verify a candidate against."""
 
@@ -163,6 +166,12 @@ class InMemoryCopyIndex:
 
     def docs(self, keys: Sequence[int]) -> list[IndexedDoc]:
         return [self._entries[key - 1].doc for key in keys]
+
+    def key_of(self, article_id: str) -> int | None:
+        for entry in self._entries:
+            if entry.doc.id == article_id:
+                return entry.doc.key
+        return None
 
     def source(self, key: int) -> tuple[str, str | None]:
         entry = self._entries[key - 1]

@@ -29,6 +29,11 @@ ingest batch at once (:mod:`storyline.dedup.batch`) and, on SQLite, reads the
 batch's keys in one query each; the decisions stay per article, in order, with the
 same results as one article at a time.
 
+A candidate's body is the one the line counts give when it is compared (a
+cached body is reused only while its outlet lines are decided the same way), so
+no decision depends on what happens to be cached; the Spark job
+(:mod:`storyline.spark.dedup`) relies on that to make the same decisions.
+
 Bodies with fewer than ``min_shingles`` distinct shingles (a few words, one word
 repeated) are never linked as near, contained or rewritten copies, in either
 direction; identical texts are, once they hold ``shingle_words`` distinct shingles.
@@ -37,8 +42,8 @@ direction; identical texts are, once they hold ``shingle_words`` distinct shingl
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import ClassVar
 
@@ -176,6 +181,8 @@ class Analysis:
     body: Body
     bands: list[int]
     anchors: list[int]
+    #: the outlet line keys the body was decided on: (eligible, those seen often enough)
+    decided: tuple[tuple[int, ...], frozenset[int]] = ((), frozenset())
 
     @property
     def linkable(self) -> bool:
@@ -244,6 +251,38 @@ def verify(body: Body, theirs: Body, settings: DedupSettings) -> tuple[str, floa
     return ("rewrite", share, overlap) if share is not None else None
 
 
+def best_of(
+    body: Body, candidates: Sequence[Body], settings: DedupSettings
+) -> tuple[int, str, float, Overlap] | None:
+    """The stage's pick among candidate bodies, given in arrival order (earliest first).
+
+    Returns the chosen candidate's position with how it is copied. Every candidate
+    is classified on exact shingle sets and the strongest kind, then similarity,
+    then the earliest wins; if none is a copy, the ``REWRITE_TRIES`` sharing most
+    of the smaller text get the costlier rewrite test. The stage and the Spark job
+    both choose with it, so one candidate list gives one answer.
+    """
+    found: list[tuple[tuple[int, float, int], str, float, Overlap]] = []
+    gray: list[tuple[float, int, Overlap]] = []
+    for position, theirs in enumerate(candidates):
+        overlap = compare(body.shingles, theirs.shingles)
+        kind = classify(overlap, settings)
+        if kind is not None:
+            found.append(((KIND_ORDER[kind[0]], kind[1], -position), kind[0], kind[1], overlap))
+        elif overlap.contained >= REWRITE_FLOOR:
+            gray.append((overlap.contained, position, overlap))
+    if not found:
+        for _, position, overlap in sorted(gray, key=lambda g: (-g[0], g[1]))[:REWRITE_TRIES]:
+            share = rewrite_share(body, candidates[position], settings)
+            if share is not None:
+                rank = (KIND_ORDER["rewrite"], share, -position)
+                found.append((rank, "rewrite", share, overlap))
+    if not found:
+        return None
+    best = max(found, key=lambda f: f[0])
+    return -best[0][2], best[1], best[2], best[3]
+
+
 def rewrite_share(body: Body, theirs: Body, settings: DedupSettings) -> float | None:
     """Share of sentences aligned when ``body`` is a paraphrase of ``theirs``, else None."""
     pairs = compare(distinct(shingle(body.words, 2)), distinct(shingle(theirs.words, 2)))
@@ -284,12 +323,16 @@ class Deduplicator(BaseStage):
         #: the article whose copy group the last article joined (its original, or the
         #: original it displaced), None when it copies nothing
         self.joined: str | None = None
-        self._cache: OrderedDict[int, Body] = OrderedDict()
+        self._cache: OrderedDict[int, tuple[Body, tuple[tuple[int, ...], frozenset[int]]]] = (
+            OrderedDict()
+        )
         self._cache_size = cache_size
         self._pending: dict[int, Prepared] = {}
         #: outlet lines counted since the batch was prepared
         self._added_lines: set[int] = set()
         self._view: BatchView | None = None
+        #: copies indexed before their original (:meth:`index_linked`), by original
+        self._waiting: dict[str, list[tuple[int, CopyLink]]] = {}
 
     # -- the stage ------------------------------------------------------------
 
@@ -311,7 +354,7 @@ class Deduplicator(BaseStage):
         self.joined = None
         if verdict is None:
             key = self._add(article, digest, analysis, None, None)
-            self._remember(key, analysis.body)
+            self._remember(key, analysis.body, analysis.decided)
             return article
         found = verdict.doc
         root = found if found.is_root else self.index.docs([found.root])[0]
@@ -328,8 +371,50 @@ class Deduplicator(BaseStage):
             self.assignments.append(
                 copy_assignment(article.id, link, evidence.features(), evidence.doc.id)
             )
-        self._remember(key, analysis.body)
+        self._remember(key, analysis.body, analysis.decided)
         return article
+
+    def index_linked(self, article: Article, digest: str) -> None:
+        """Index an article whose copy link was decided elsewhere, keeping that link.
+
+        ``storyline import`` loads the Spark job's output with it, so that later
+        ingests find the imported articles as originals, as if they had been
+        ingested. ``article.copy_of`` names its group's original; an original
+        indexed after its copies (a tie in publication order) takes the group over.
+        """
+        analysis = self.analyse(article.text, article.outlet)
+        link = article.copy_of
+        root = self.index.key_of(link.original) if link is not None else None
+        lines = analysis.lines
+        counted = lines.keys[lines.short] if lines.keys.size else lines.keys
+        if counted.size and link is not None:
+            # as for a copy the stage links: lines shared with the original are not counted
+            if link.kind == "exact":
+                counted = counted[:0]
+            elif root is not None:
+                theirs = set(self._body_of(self.index.docs([root])[0]).lines.tolist())
+                kept = [h not in theirs for h in lines.hashes[lines.short].tolist()]
+                counted = counted[kept]
+        key = self.index.add(
+            NewDoc(
+                id=article.id,
+                root=root,
+                published=article.published,
+                length=analysis.body.length,
+                text_hash=digest,
+                bands=analysis.bands,
+                anchors=analysis.anchors,
+                lines=to_signed(distinct(counted)),
+                text=article.text,
+                outlet=article.outlet,
+                link=link,
+            )
+        )
+        if link is not None and root is None:
+            self._waiting.setdefault(link.original, []).append((key, link))
+        for copy, copied in self._waiting.pop(article.id, []):
+            self.index.repoint(copy, key, copied)
+        self._remember(key, analysis.body, analysis.decided)
 
     def pipe(self, articles: Iterable[Article], batch_size: int = 64) -> Iterator[Article]:
         """Articles in order, each batch of ``batch_size`` analysed at once."""
@@ -400,7 +485,13 @@ class Deduplicator(BaseStage):
                     fingerprinted[number],
                     eligible[number],
                     generics[number],
-                    Analysis(lines, body, band, anchor),
+                    Analysis(
+                        lines,
+                        body,
+                        band,
+                        anchor,
+                        (tuple(eligible[number]), _seen(counts, needed, eligible[number])),
+                    ),
                 )
             )
         self._pending = {id(entry.article): entry for entry in entries}
@@ -437,9 +528,11 @@ class Deduplicator(BaseStage):
         text, lines = prepared.text, prepared.lines
         lookups = self._view or self.index
         counts = lookups.line_counts(prepared.eligible)
-        now = boilerplate.decide(text, lines, counts, s.boilerplate_articles - 1, prepared.generic)
+        needed = s.boilerplate_articles - 1
+        now = boilerplate.decide(text, lines, counts, needed, prepared.generic)
         if np.array_equal(now.boilerplate, prepared.analysis.lines.boilerplate):
-            return prepared.analysis
+            eligible = tuple(prepared.eligible)
+            return replace(prepared.analysis, decided=(eligible, _seen(counts, needed)))
         return None
 
     def drain(self) -> list[Assignment]:
@@ -462,21 +555,22 @@ class Deduplicator(BaseStage):
     def analyse(self, text: str, outlet: str | None, tokens: Tokens | None = None) -> Analysis:
         """What the stage compares ``text`` by (``tokens``: its tokens, if known)."""
         s = self.settings
-        lines, body, ordered, numeric = self._body(text, outlet, tokens)
+        lines, body, ordered, numeric, decided = self._body(text, outlet, tokens)
         if body.shingles.size < s.min_shingles:
-            return Analysis(lines, body, [], [])
+            return Analysis(lines, body, [], [], decided)
         picked = anchors(ordered, body.words, numeric, s.shingle_words, s.anchor_rate, s.anchors)
         bands = band_keys(signature(body.shingles, s.num_perm, s.seed), s.bands)
-        return Analysis(lines, body, to_signed(bands), to_signed(picked))
+        return Analysis(lines, body, to_signed(bands), to_signed(picked), decided)
 
     def _body(
         self, text: str, outlet: str | None, tokens: Tokens | None = None
-    ) -> tuple[Lines, Body, U64, npt.NDArray[np.bool_]]:
-        """The body of ``text``, its lines, its shingles in reading order and which of
-        its words are numbers: all that verifying a candidate needs (no sketch)."""
+    ) -> tuple[Lines, Body, U64, npt.NDArray[np.bool_], tuple[tuple[int, ...], frozenset[int]]]:
+        """The body of ``text``, its lines, its shingles in reading order, which of its
+        words are numbers and the outlet lines it was decided on: all that verifying a
+        candidate needs (no sketch)."""
         if tokens is None:
             tokens = tokenise(text)
-        lines = self._lines(text, tokens, outlet)
+        lines, decided = self._decide(text, tokens, outlet)
         body_text, numeric = text, tokens.numeric
         if lines.boilerplate.any():
             dropped = np.zeros(tokens.lines, dtype=np.bool_)
@@ -489,28 +583,49 @@ class Deduplicator(BaseStage):
             words = tokens.hashes
         ordered = shingle(words, self.settings.shingle_words)
         body = Body(distinct(ordered), int(words.size), lines.hashes, words, body_text)
-        return lines, body, ordered, numeric
+        return lines, body, ordered, numeric, decided
 
     def _lines(self, text: str, tokens: Tokens, outlet: str | None, counted: bool = False) -> Lines:
+        return self._decide(text, tokens, outlet, counted)[0]
+
+    def _decide(
+        self, text: str, tokens: Tokens, outlet: str | None, counted: bool = False
+    ) -> tuple[Lines, tuple[tuple[int, ...], frozenset[int]]]:
         s = self.settings
         lines = boilerplate.fingerprint_lines(tokens, outlet, s.boilerplate_max_words)
-        eligible = lines.keys[lines.short] if lines.keys.size else lines.keys
-        counts = self.index.line_counts(to_signed(eligible)) if eligible.size else {}
+        eligible = tuple(to_signed(lines.keys[lines.short])) if lines.keys.size else ()
+        counts = (self._view or self.index).line_counts(eligible) if eligible else {}
         needed = s.boilerplate_articles - (0 if counted else 1)
-        return boilerplate.decide(text, lines, counts, needed)
+        return boilerplate.decide(text, lines, counts, needed), (eligible, _seen(counts, needed))
 
     def _body_of(self, doc: IndexedDoc) -> Body:
-        body = self._cache.get(doc.key)
-        if body is not None:
-            self._cache.move_to_end(doc.key)
-            return body
-        text, outlet = self.index.source(doc.key)
-        body = self._body(text, outlet)[1]
-        self._remember(doc.key, body)
-        return body
+        """The body of an indexed article as the line counts stand now.
 
-    def _remember(self, key: int, body: Body) -> None:
-        self._cache[key] = body
+        A cached body is reused only while its outlet lines are still decided the
+        same way: a line that has since become boilerplate changes the body, and the
+        verdict must not depend on whether the article was still in the cache.
+        """
+        cached = self._cache.get(doc.key)
+        if cached is not None:
+            body, (eligible, seen) = cached
+            if not eligible or self._seen_now(eligible) == seen:
+                self._cache.move_to_end(doc.key)
+                return body
+        text, outlet = self.index.source(doc.key)
+        found = self._body(text, outlet)
+        self._remember(doc.key, found[1], found[4])
+        return found[1]
+
+    def _seen_now(self, eligible: tuple[int, ...]) -> frozenset[int]:
+        """Which of these outlet line keys are boilerplate by their counts, now."""
+        counts = (self._view or self.index).line_counts(eligible)
+        return _seen(counts, self.settings.boilerplate_articles - 1)
+
+    def _remember(
+        self, key: int, body: Body, decided: tuple[tuple[int, ...], frozenset[int]]
+    ) -> None:
+        """Cache ``body`` with the outlet lines its boilerplate was decided on."""
+        self._cache[key] = (body, decided)
         if len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
 
@@ -533,34 +648,18 @@ class Deduplicator(BaseStage):
         }
         if not scored:
             return None
-        chosen = sorted(scored, key=lambda k: (-scored[k], k))[: s.max_candidates]
-        body = analysis.body
-        found, gray = [], []
-        for doc in self.index.docs(chosen):
-            overlap = compare(body.shingles, self._body_of(doc).shingles)
-            kind = classify(overlap, s)
-            if kind is not None:
-                found.append(Verdict(doc, kind[0], kind[1], overlap))
-            elif overlap.contained >= REWRITE_FLOOR:
-                gray.append((overlap.contained, doc, overlap))
-        if found:
-            return max(found, key=Verdict.rank)
-        # the costlier rewrite test, for the few candidates that come closest
-        for _, doc, overlap in sorted(gray, key=lambda g: (-g[0], g[1].key))[:REWRITE_TRIES]:
-            verdict = self._rewrite(body, doc, overlap)
-            if verdict is not None:
-                found.append(verdict)
-        return max(found, key=Verdict.rank) if found else None
+        chosen = sorted(sorted(scored, key=lambda k: (-scored[k], k))[: s.max_candidates])
+        docs = self.index.docs(chosen)
+        picked = best_of(analysis.body, [self._body_of(doc) for doc in docs], s)
+        if picked is None:
+            return None
+        position, kind, similarity, overlap = picked
+        return Verdict(docs[position], kind, similarity, overlap)
 
     def _verify(self, body: Body, doc: IndexedDoc) -> Verdict | None:
         """How ``body`` copies the indexed article ``doc``, if it does."""
         found = verify(body, self._body_of(doc), self.settings)
         return Verdict(doc, *found) if found is not None else None
-
-    def _rewrite(self, body: Body, doc: IndexedDoc, overlap: Overlap) -> Verdict | None:
-        """A paraphrase: many shared word pairs, most sentences with a counterpart in order."""
-        share = rewrite_share(body, self._body_of(doc), self.settings)
-        return Verdict(doc, "rewrite", share, overlap) if share is not None else None
 
     def _against(self, analysis: Analysis, root: IndexedDoc, via: Verdict) -> Verdict:
         """The evidence against the group's original itself, or the member's if it fails."""
@@ -664,3 +763,12 @@ def copy_assignment(
 
 def _date(value: datetime | None) -> str:
     return value.isoformat() if value is not None else "undated"
+
+
+def _seen(
+    counts: Mapping[int, int], needed: int, keys: Iterable[int] | None = None
+) -> frozenset[int]:
+    """The outlet line keys (of ``keys``, or all counted) counted often enough to be
+    boilerplate: what a body's boilerplate was decided on."""
+    wanted = counts.keys() if keys is None else keys
+    return frozenset(key for key in wanted if counts.get(key, 0) >= max(needed, 1))

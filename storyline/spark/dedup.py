@@ -1,24 +1,35 @@
-"""Copy detection across the cluster: the dedup stage's tests, run as a batch.
+"""Copy detection across the cluster: the dedup stage's decisions, made as a batch.
 
-1. Outlet lines are counted over the whole input (a ``reduceByKey``); lines seen
-   in at least ``dedup_boilerplate_articles`` of an outlet's articles are
-   broadcast, so each task sets boilerplate aside as the stage does.
+The stage decides online, in arrival order; the job reproduces those decisions
+for publication order (ties by id), so that both give the same copy groups:
+
+1. **Boilerplate as it stood.** The stage sets aside an outlet's short lines once
+   ``dedup_boilerplate_articles - 1`` earlier articles of the outlet held them, not
+   counting, for a copy, the lines it shares with the article it copies. Per line
+   the job finds when that happened (the arrival of that many-th article holding
+   it, a ``reduceByKey``) and broadcasts those moments: every body is then
+   computed as the stage computes it at a given moment, an article's own body at
+   its arrival, a candidate's body at the arrival of the article tested against it.
 2. Each article is analysed by :meth:`Deduplicator.analyse` (shingles, MinHash
    signature, LSH band keys, anchors), in its partition.
-3. Candidate pairs come from grouping by text hash, by band key and by anchor
-   across the cluster. A key's members are ordered by publication and each is
-   paired with at most ``PER_KEY`` members before it, as the stage reads at most
-   that many index rows per key: never all against all.
-4. Each pair is verified with :func:`storyline.dedup.stage.verify`, the stage's
-   own pairwise test.
-5. As the stage does in publication order, each article keeps only its best
-   match among the articles published before it (kind, similarity, then the
-   earliest); copy groups are the connected components of those links, found by
-   iterative minimum-label propagation in RDD joins.
-6. Each group's original is chosen by the stage's rule (:func:`rank`: earliest
-   published, dated before undated, then the longest body; then the smallest
-   id), and every other member is linked to it with the evidence of a direct
-   verification, or of its best verified pair when that fails (as the stage does).
+3. Candidates come from grouping by text hash, by band key and by anchor across
+   the cluster. A key's members are ordered by arrival and each sees at most
+   ``PER_KEY`` members before it, the oldest, as the stage reads at most that many
+   index rows per key.
+4. Per article, the stage's choice: the earliest identical text, else the
+   ``dedup_max_candidates`` best scored candidates (band hits count four, anchors
+   one, two anchors needed without a band), verified by
+   :func:`storyline.dedup.stage.best_of`, the function the stage chooses with.
+5. Which lines a copy does not count depends on what it copies, so steps 1-4 are
+   repeated with the exclusions of the previous round until the broadcast moments
+   no longer change (``MAX_PASSES`` at most; three on the benchmark corpus).
+6. Each article's link to its match among the articles before it joins their
+   groups; groups are the connected components of those links, found by iterative
+   minimum-label propagation in RDD joins. Each group's original is chosen by the
+   stage's rule (:func:`rank`: earliest published, dated before undated, then the
+   longest body; then the first to arrive), and every other member is linked to it
+   with the evidence of a direct verification, or of its best verified link when
+   that fails (as the stage does).
 """
 
 from __future__ import annotations
@@ -33,12 +44,13 @@ from typing import TYPE_CHECKING, Any
 from ..config import Config
 from ..dedup import Deduplicator, InMemoryCopyIndex
 from ..dedup.boilerplate import fingerprint_lines
-from ..dedup.sketch import to_signed, tokenise
+from ..dedup.sketch import Overlap, to_signed, tokenise
 from ..dedup.stage import (
     KIND_ORDER,
     MIN_ANCHOR_HITS,
     PER_KEY,
     Analysis,
+    best_of,
     copy_assignment,
     rank,
     verify,
@@ -51,6 +63,15 @@ if TYPE_CHECKING:
 #: label propagation stops after this many rounds even if labels still move (a chain
 #: of copies this long is not a copy group any more)
 MAX_ROUNDS = 30
+#: rounds of boilerplate exclusions (step 5 of the module docstring) at most
+MAX_PASSES = 4
+
+#: arrival order: publication time (undated last), then id
+Order = tuple[float, str]
+#: line key -> the arrival of the article that made it boilerplate for those after
+Moments = dict[int, Order]
+#: what a copy leaves out of the line counts: all (identical), or the lines it shares
+Excluded = tuple[bool, frozenset[int]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,147 +87,248 @@ class DedupInput:
 
 @dataclass(frozen=True, slots=True)
 class Edge:
-    """A verified pair: ``left`` copies ``right`` (or the other way round) this way."""
+    """A verified pair: ``left`` copies ``right`` this way."""
 
     left: str
     right: str
     kind: str
     similarity: float
     features: tuple[tuple[str, float], ...]
-    #: publication order of ``right``, the earlier article (see :func:`_arrival`)
-    earlier: tuple[float, str] = (0.0, "")
 
 
 class CountedLines(InMemoryCopyIndex):
-    """An empty copy index that knows the outlet line counts of the whole input."""
+    """An empty copy index that answers line counts as they stood at one moment."""
 
-    def __init__(self, counts: dict[int, int]) -> None:
+    def __init__(self, moments: Moments, seen_in: int) -> None:
         super().__init__()
-        self.counts = counts
+        self.moments = moments
+        self.seen_in = seen_in
+        #: the arrival of the article being analysed: counts are of those before it
+        self.now: Order = (-math.inf, "")
 
     def line_counts(self, keys: Sequence[int]) -> dict[int, int]:
-        # the counts include the article itself; the stage counts the others
-        return {key: self.counts[key] - 1 for key in keys if key in self.counts}
+        moments, now = self.moments, self.now
+        return {key: self.seen_in for key in keys if key in moments and moments[key] < now}
 
 
 class Analyser:
-    """One Deduplicator per task, with the broadcast line counts and a cache of analyses."""
+    """One Deduplicator per task, with the broadcast line moments and a cache of analyses."""
 
-    def __init__(self, config: Config, counts: dict[int, int], cache_size: int = 2048) -> None:
-        self.deduplicator = Deduplicator(config, CountedLines(counts))
+    def __init__(self, config: Config, moments: Moments, cache_size: int = 2048) -> None:
+        self.counted = CountedLines(moments, _seen_in(config))
+        self.deduplicator = Deduplicator(config, self.counted)
         self.settings = self.deduplicator.settings
-        self._cache: OrderedDict[str, Analysis] = OrderedDict()
+        self._cache: OrderedDict[tuple[str, Order], Analysis] = OrderedDict()
         self._cache_size = cache_size
 
-    def __call__(self, doc: DedupInput) -> Analysis:
-        found = self._cache.get(doc.id)
+    def __call__(self, doc: DedupInput, at: Order | None = None) -> Analysis:
+        """``doc`` analysed as the stage analyses it just before ``at`` (its own arrival)."""
+        when = _arrival(doc) if at is None else at
+        found = self._cache.get((doc.id, when))
         if found is None:
+            self.counted.now = when
             found = self.deduplicator.analyse(doc.text, doc.outlet)
-            self._cache[doc.id] = found
+            self._cache[(doc.id, when)] = found
             if len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
         return found
 
+    def choose(self, doc: DedupInput, candidates: Sequence[DedupInput]) -> Edge | None:
+        """The stage's verdict for ``doc`` among ``candidates`` (in arrival order)."""
+        at = _arrival(doc)
+        bodies = [self(candidate, at).body for candidate in candidates]
+        picked = best_of(self(doc).body, bodies, self.settings)
+        if picked is None:
+            return None
+        position, kind, similarity, overlap = picked
+        return Edge(doc.id, candidates[position].id, kind, similarity, _features(overlap))
+
     def verify(self, left: DedupInput, right: DedupInput) -> Edge | None:
-        if left.text_hash == right.text_hash:
-            size = self(left).body.shingles.size
-            if size >= self.settings.shingle_words:
-                return Edge(left.id, right.id, "exact", 1.0, (("exact", 1.0),), _arrival(right))
-        found = verify(self(left).body, self(right).body, self.settings)
+        """How ``left`` copies ``right``, both as they stood when the later one arrived."""
+        at = max(_arrival(left), _arrival(right))
+        size = self(left, at).body.shingles.size
+        if left.text_hash == right.text_hash and size >= self.settings.shingle_words:
+            return Edge(left.id, right.id, "exact", 1.0, (("exact", 1.0),))
+        found = verify(self(left, at).body, self(right, at).body, self.settings)
         if found is None:
             return None
-        kind, similarity, o = found
-        features = (
-            ("jaccard", round(o.jaccard, 4)),
-            ("contained", round(o.contained, 4)),
-            ("cover", round(o.cover, 4)),
-            ("shared_shingles", float(o.shared)),
-        )
-        return Edge(left.id, right.id, kind, similarity, features, _arrival(right))
+        kind, similarity, overlap = found
+        return Edge(left.id, right.id, kind, similarity, _features(overlap))
+
+
+def _features(o: Overlap) -> tuple[tuple[str, float], ...]:
+    return (
+        ("jaccard", round(o.jaccard, 4)),
+        ("contained", round(o.contained, 4)),
+        ("cover", round(o.cover, 4)),
+        ("shared_shingles", float(o.shared)),
+    )
 
 
 def find_copies(
     sc: SparkContext, docs: RDD[DedupInput], config: Config, partitions: int
 ) -> tuple[RDD[tuple[str, CopyLink]], RDD[Assignment]]:
     """Copy links of every copy (original id, kind, similarity) and the logged reasons."""
-    counts = _boilerplate_counts(docs, config)
-    shared = sc.broadcast(counts)
     keyed = docs.map(lambda d: (d.id, d)).cache()
-
-    def keys_of(items: Iterable[DedupInput]) -> Iterator[tuple[tuple[str, int | str], Any]]:
-        analyser = Analyser(config, shared.value)
-        for doc in items:
-            analysis = analyser(doc)
-            entry = (_order(doc, analysis.body.length), doc.id)
-            if analysis.body.shingles.size >= analyser.settings.shingle_words:
-                yield ("h", doc.text_hash), (entry, "band")
-            for band in analysis.bands:
-                yield ("b", band), (entry, "band")
-            for anchor in analysis.anchors:
-                yield ("a", anchor), (entry, "anchor")
-
-    buckets = docs.mapPartitions(keys_of).groupByKey(partitions)
-    hits = buckets.flatMap(lambda bucket: _bucket_pairs(bucket[1]))
-    counted = hits.reduceByKey(lambda a, b: (a[0] or b[0], a[1] + b[1]), partitions)
-    pairs = counted.filter(lambda p: p[1][0] or p[1][1] >= MIN_ANCHOR_HITS).keys()
-    edges = _verify_pairs(pairs, keyed, config, shared, partitions)
-    # as the stage does, each article joins the group of its best match among the
-    # articles before it (not every group it matches)
-    chosen = edges.map(lambda e: (e.left, e)).reduceByKey(_better, partitions).values().cache()
+    moments = _moments(keyed, None, config, partitions)
+    for _ in range(MAX_PASSES):
+        shared = sc.broadcast(moments)
+        chosen = _matches(keyed, config, shared, partitions).cache()
+        again = _moments(keyed, _exclusions(chosen, keyed, partitions), config, partitions)
+        if again == moments:
+            break
+        moments = again
     groups = _components(chosen.map(lambda e: (e.left, e.right)), partitions)
     links = _link_to_originals(groups, chosen, keyed, config, shared, partitions)
     return links.mapValues(lambda link: link[0]), links.map(lambda item: item[1][1])
 
 
-def _boilerplate_counts(docs: RDD[DedupInput], config: Config) -> dict[int, int]:
-    """Outlet line fingerprints held by at least ``dedup_boilerplate_articles`` articles."""
-    needed = max(config.dedup_boilerplate_articles, 1)
+def _seen_in(config: Config) -> int:
+    """Earlier articles of an outlet holding a line that make it boilerplate (the stage's)."""
+    return max(config.dedup_boilerplate_articles - 1, 1)
+
+
+def _moments(
+    keyed: RDD[tuple[str, DedupInput]],
+    exclusions: RDD[tuple[str, Excluded]] | None,
+    config: Config,
+    partitions: int,
+) -> Moments:
+    """When each outlet line became boilerplate: the arrival of its ``seen_in``-th holder.
+
+    ``exclusions`` maps a copy to the line fingerprints of the article it copies,
+    which it does not count (an identical text counts none), as in the stage.
+    """
+    needed = _seen_in(config)
     limit = config.dedup_boilerplate_max_words
 
-    def lines_of(doc: DedupInput) -> list[int]:
+    def lines_of(item: tuple[str, tuple[DedupInput, Excluded | None]]) -> list[Any]:
+        doc, excluded = item[1]
+        identical, theirs = excluded or (False, frozenset())
+        if identical:
+            return []
         lines = fingerprint_lines(tokenise(doc.text), doc.outlet, limit)
-        short = lines.keys[lines.short] if lines.keys.size else lines.keys
-        return sorted(set(to_signed(short)))
+        if not lines.keys.size:
+            return []
+        keys = to_signed(lines.keys[lines.short])
+        hashes = lines.hashes[lines.short].tolist()
+        order = _arrival(doc)
+        kept = {key for key, line in zip(keys, hashes, strict=True) if line not in theirs}
+        return [(key, [order]) for key in sorted(kept)]
 
-    counted = docs.flatMap(lines_of).map(lambda key: (key, 1)).reduceByKey(lambda a, b: a + b)
-    return dict(counted.filter(lambda kv: kv[1] >= needed).collect())
-
-
-def _order(doc: DedupInput, length: int) -> tuple[tuple[bool, float, int, float], str]:
-    return rank(doc.published, length, 0.0), doc.id
-
-
-def _bucket_pairs(
-    members: Iterable[tuple[Any, str]],
-) -> Iterator[tuple[tuple[str, str], tuple[bool, int]]]:
-    """Each member with the ``PER_KEY`` members before it (by publication), as counted hits."""
-    ordered = sorted(set(members))
-    earlier = [entry for entry, _ in ordered[:PER_KEY]]
-    for position, (entry, how) in enumerate(ordered):
-        for before in earlier[: min(position, PER_KEY)]:
-            pair = (min(entry[1], before[1]), max(entry[1], before[1]))
-            yield pair, (how == "band", 1 if how == "anchor" else 0)
+    paired: RDD[tuple[str, tuple[DedupInput, Excluded | None]]]
+    if exclusions is None:
+        paired = keyed.mapValues(lambda doc: (doc, None))
+    else:
+        paired = keyed.leftOuterJoin(exclusions, partitions)
+    firsts = paired.flatMap(lines_of).reduceByKey(lambda a, b: sorted(a + b)[:needed], partitions)
+    return dict(firsts.filter(lambda kv: len(kv[1]) >= needed).mapValues(lambda v: v[-1]).collect())
 
 
-def _verify_pairs(
-    pairs: RDD[tuple[str, str]],
-    keyed: RDD[tuple[str, DedupInput]],
-    config: Config,
-    shared: Any,
-    partitions: int,
+def _exclusions(
+    chosen: RDD[Edge], keyed: RDD[tuple[str, DedupInput]], partitions: int
+) -> RDD[tuple[str, Excluded]]:
+    """Per copy, whether it is identical, and the line fingerprints of what it copies."""
+
+    def theirs(item: tuple[str, tuple[Edge, DedupInput]]) -> tuple[str, Excluded]:
+        edge, matched = item[1]
+        if edge.kind == "exact":
+            return edge.left, (True, frozenset())
+        lines = fingerprint_lines(tokenise(matched.text), matched.outlet, 0)
+        return edge.left, (False, frozenset(lines.hashes.tolist()))
+
+    return chosen.map(lambda e: (e.right, e)).join(keyed, partitions).map(theirs)
+
+
+def _matches(
+    keyed: RDD[tuple[str, DedupInput]], config: Config, shared: Any, partitions: int
 ) -> RDD[Edge]:
-    with_left = pairs.join(keyed, partitions).map(lambda kv: (kv[1][0], kv[1][1]))
-    both = with_left.join(keyed, partitions).values()
+    """Each article's match among the articles before it, as the stage chooses it."""
 
-    def verified(items: Iterable[tuple[DedupInput, DedupInput]]) -> Iterator[Edge]:
+    def keys_of(items: Iterable[tuple[str, DedupInput]]) -> Iterator[tuple[Any, Any]]:
         analyser = Analyser(config, shared.value)
-        for left, right in items:
-            later, earlier = (left, right) if _arrival(left) > _arrival(right) else (right, left)
-            edge = analyser.verify(later, earlier)
+        for _, doc in items:
+            analysis = analyser(doc)
+            entry = _arrival(doc)
+            exact = analysis.body.shingles.size >= analyser.settings.shingle_words
+            yield ("h", doc.text_hash), (entry, "h" if exact else "")
+            for band in analysis.bands:
+                yield ("b", band), (entry, "b")
+            for anchor in analysis.anchors:
+                yield ("a", anchor), (entry, "a")
+
+    buckets = keyed.mapPartitions(keys_of).groupByKey(partitions)
+    hits = buckets.flatMap(lambda bucket: _bucket_pairs(bucket[1]))
+    counted = hits.reduceByKey(_add_hits, partitions)
+    limit = config.dedup_max_candidates
+    selected = (
+        counted.map(lambda kv: (kv[0][0], (kv[0][1], kv[1])))
+        .groupByKey(partitions)
+        .flatMap(lambda group: _select(group[0], group[1], limit))
+    )
+    with_earlier = selected.map(lambda s: (s[1], (s[0], s[2]))).join(keyed, partitions)
+    candidates = with_earlier.map(lambda kv: (kv[1][0][0], (kv[1][0][1], kv[1][1])))
+
+    def verified(
+        items: Iterable[tuple[str, tuple[Iterable[tuple[bool, DedupInput]], DedupInput]]],
+    ) -> Iterator[Edge]:
+        analyser = Analyser(config, shared.value)
+        for _, (found, doc) in items:
+            listed = sorted(found, key=lambda f: _arrival(f[1]))
+            if listed[0][0]:  # the earliest identical text, as the stage links it
+                yield Edge(doc.id, listed[0][1].id, "exact", 1.0, (("exact", 1.0),))
+                continue
+            edge = analyser.choose(doc, [candidate for _, candidate in listed])
             if edge is not None:
                 yield edge
 
-    return both.mapPartitions(verified)
+    grouped = candidates.groupByKey(partitions)
+    return grouped.join(keyed, partitions).mapPartitions(verified)
+
+
+#: hits of one (later, earlier) pair: (earlier's arrival, identical text, bands, anchors)
+Hits = tuple[Order, bool, int, int]
+
+
+def _bucket_pairs(members: Iterable[tuple[Order, str]]) -> Iterator[tuple[tuple[str, str], Hits]]:
+    """Each member with the ``PER_KEY`` oldest members before it, as counted hits.
+
+    A member is (its arrival, how it holds the key: ``h`` text hash, ``b`` band,
+    ``a`` anchor; empty for a text too short to be linked as identical).
+    """
+    ordered = sorted(set(members))
+    oldest = ordered[:PER_KEY]
+    for position, (order, how) in enumerate(ordered):
+        if how == "":
+            continue
+        for before, _ in oldest[: min(position, PER_KEY)]:
+            hit = (before, how == "h", int(how == "b"), int(how == "a"))
+            yield (order[1], before[1]), hit
+
+
+def _add_hits(a: Hits, b: Hits) -> Hits:
+    return a[0], a[1] or b[1], a[2] + b[2], a[3] + b[3]
+
+
+def _select(
+    article: str, found: Iterable[tuple[str, Hits]], limit: int
+) -> list[tuple[str, str, bool]]:
+    """The candidates the stage would verify for ``article``: (article, candidate, identical).
+
+    The earliest identical text alone when there is one; else the ``limit`` best
+    scored (band hits four, anchor hits one; anchors alone need ``MIN_ANCHOR_HITS``),
+    ties to the earliest.
+    """
+    hits = list(found)
+    exact = [(h[0], earlier) for earlier, h in hits if h[1]]
+    if exact:
+        return [(article, min(exact)[1], True)]
+    scored = [
+        (-(h[2] * 4 + h[3]), h[0], earlier)
+        for earlier, h in hits
+        if h[2] > 0 or h[3] >= MIN_ANCHOR_HITS
+    ]
+    return [(article, earlier, False) for _, _, earlier in sorted(scored)[:limit]]
 
 
 def _components(pairs: RDD[tuple[str, str]], partitions: int) -> RDD[tuple[str, str]]:
@@ -236,11 +358,11 @@ def _link_to_originals(
     def ranked(items: Iterable[tuple[str, tuple[str, DedupInput]]]) -> Iterator[Any]:
         analyser = Analyser(config, shared.value)
         for _, (label, doc) in items:
-            yield label, (_order(doc, analyser(doc).body.length), doc.id)
+            yield label, (rank(doc.published, analyser(doc).body.length, 0.0), _arrival(doc))
 
     members = groups.join(keyed, partitions).mapPartitions(ranked)
-    originals = members.reduceByKey(min, partitions).mapValues(lambda entry: entry[1])
-    member_ids = members.mapValues(lambda entry: entry[1])
+    originals = members.reduceByKey(min, partitions).mapValues(lambda entry: entry[1][1])
+    member_ids = members.mapValues(lambda entry: entry[1][1])
     # (member, original) for every member that is not its group's original
     to_link = (
         member_ids.join(originals, partitions).values().filter(lambda pair: pair[0] != pair[1])
@@ -272,21 +394,6 @@ def _link_to_originals(
 def _arrival(doc: DedupInput) -> tuple[float, str]:
     """Publication order, undated last, ties by id: the order windows place articles in."""
     return (doc.published.timestamp() if doc.published else math.inf), doc.id
-
-
-def _better(left: Edge, right: Edge) -> Edge:
-    """The stage's pick among verified earlier articles: kind, similarity, the earliest."""
-
-    def strength(edge: Edge) -> tuple[int, float, tuple[float, str]]:
-        stamp, article = edge.earlier
-        return KIND_ORDER[edge.kind], edge.similarity, (-stamp, _descending(article))
-
-    return left if strength(left) >= strength(right) else right
-
-
-def _descending(text: str) -> str:
-    """A key that sorts strings in reverse (for the earliest id to win a max)."""
-    return "".join(chr(0x10FFFF - ord(c)) for c in text)
 
 
 def _stronger(left: Edge, right: Edge) -> Edge:

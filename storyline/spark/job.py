@@ -100,6 +100,8 @@ class JobSettings:
     window_days: float = 7.0
     #: shuffle partitions; None: twice Spark's default parallelism
     partitions: int | None = None
+    #: local input files are read in parts of about this many bytes, one task each
+    split_bytes: int = io.SPLIT_BYTES
 
 
 def session(master: str | None, conf: dict[str, str]) -> SparkSession:
@@ -124,7 +126,7 @@ def run(spark: SparkSession, settings: JobSettings) -> JobReport:
     report = JobReport()
     started = time.perf_counter()
 
-    items = read_inputs(spark, settings.inputs, config).persist()
+    items = read_inputs(spark, settings.inputs, config, settings.split_bytes).persist()
     report.read = items.count()
     ok = items.filter(lambda item: item.extracted is not None)
     first = ok.map(lambda item: (_extracted(item).identity, item)).reduceByKey(_earlier, partitions)
@@ -168,19 +170,36 @@ def run(spark: SparkSession, settings: JobSettings) -> JobReport:
     return report
 
 
-def read_inputs(spark: SparkSession, inputs: Sequence[str], config: Config) -> RDD[io.Item]:
-    """Every input's records as items (articles or errors), in one RDD."""
+def read_inputs(
+    spark: SparkSession, inputs: Sequence[str], config: Config, split_bytes: int = io.SPLIT_BYTES
+) -> RDD[io.Item]:
+    """Every input's records as items (articles or errors), in one RDD.
+
+    Local files are planned into parts (one task per file finds the record
+    boundaries), then every part is one task; other paths are one task per file.
+    """
     sc = spark.sparkContext
+    if not inputs:
+        raise ConfigError("no inputs given")
     parts: list[RDD[io.Item]] = []
+    local: list[tuple[int, str]] = []
     for number, path in enumerate(inputs):
         if io.is_parquet(path):
             rows = spark.read.parquet(path).rdd.zipWithIndex()
             parts.append(rows.map(partial(_parquet_item, number, path, config=config)))
+        elif io.is_local(path) and (files := io.local_files(path)):
+            local.extend((number, file) for file in files)
         else:
-            files = sc.binaryFiles(path)
-            parts.append(files.flatMap(partial(_read_file, number, config=config)))
-    if not parts:
-        raise ConfigError("no inputs given")
+            files_read = sc.binaryFiles(path)
+            parts.append(files_read.flatMap(partial(_read_file, number, config=config)))
+    if local:
+        planned = sc.parallelize(local, len(local)).flatMap(
+            lambda item: io.plan_file(item[0], item[1], split_bytes)
+        )
+        splits = planned.collect()
+        parts.append(
+            sc.parallelize(splits, len(splits)).flatMap(partial(io.read_split, config=config))
+        )
     return sc.union(parts)
 
 
@@ -413,10 +432,13 @@ def submit(
     window_days: float = 7.0,
     partitions: int | None = None,
     config: Config | None = None,
+    split_bytes: int = io.SPLIT_BYTES,
 ) -> JobReport:
     """Start (or reuse) a SparkSession and run the job: what both command lines call."""
     spark = session(master, conf or {})
-    settings = JobSettings(tuple(inputs), output, config or Config.load(), window_days, partitions)
+    settings = JobSettings(
+        tuple(inputs), output, config or Config.load(), window_days, partitions, split_bytes
+    )
     return run(spark, settings)
 
 
@@ -429,6 +451,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--conf", action="append", default=[], metavar="KEY=VALUE")
     parser.add_argument("--window-days", type=float, default=7.0)
     parser.add_argument("--partitions", type=int)
+    parser.add_argument(
+        "--split-mb",
+        type=float,
+        default=io.SPLIT_BYTES / 2**20,
+        help="local input files are read in parts of about this size, one task each",
+    )
     parser.add_argument("--config", metavar="FILE", help="storyline TOML settings file")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     args = parser.parse_args(argv)
@@ -440,6 +468,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             conf=parse_conf(args.conf),
             window_days=args.window_days,
             partitions=args.partitions,
+            split_bytes=max(1, int(args.split_mb * 2**20)),
             config=Config.load(args.config),
         )
     except StorylineError as error:

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from ..cluster import Clusterer, ClusterState
+from ..cluster import Clusterer, ClusterState, Profile, _title_of
 from ..config import Config
 from ..model import Article, Assignment
 
@@ -72,7 +72,10 @@ def cluster_windows(
     window_days: float,
     partitions: int,
 ) -> tuple[RDD[tuple[str, tuple[str, str]]], RDD[Assignment]]:
-    """(article, (event, storyline)) for every article, and the logged reasons."""
+    """(article, (event, storyline)) for every article, and the logged reasons.
+
+    Events are clustered per window and stitched across boundaries; storylines
+    are then linked over the whole input (:func:`link_storylines`)."""
     warmup = min(config.event_window_days, window_days)
 
     def routed(article: Article) -> list[tuple[WindowKey, tuple[bool, bool, Article]]]:
@@ -113,8 +116,50 @@ def cluster_windows(
         return assignment
 
     own = placements.filter(lambda p: not p.warm).map(final)
-    logged = results.filter(lambda r: isinstance(r, tuple)).map(renamed)
-    return own, logged
+    logged = results.filter(lambda r: isinstance(r, tuple) and r[1].kind != "storyline")
+    events = own.mapValues(lambda placed: placed[0])
+    by_language = (
+        articles.map(lambda a: (a.id, a))
+        .join(events, partitions)
+        .map(lambda kv: (kv[1][0].language or "", (kv[1][0], kv[1][1])))
+        .groupByKey(partitions)
+    )
+    linked: RDD[Any] = by_language.flatMap(lambda group: link_storylines(group[1], config)).cache()
+    storylines = linked.filter(lambda r: isinstance(r, tuple))
+    placed = events.join(storylines, partitions)
+    stories = linked.filter(lambda r: isinstance(r, Assignment))
+    return placed, logged.map(renamed).union(stories)
+
+
+def link_storylines(
+    members: Iterable[tuple[Article, str]], config: Config
+) -> Iterator[tuple[str, str] | Assignment]:
+    """Link one language's events into storylines, in publication order, as the engine does.
+
+    Events come stitched from the windows; each event's first article looks for a
+    storyline over ``storyline_window_days`` with the engine's clusterer (term
+    frequencies of everything before it, as the engine counts them), and its
+    other articles follow. Yields (article, storyline) and the logged reasons.
+    """
+    ordered = sorted(members, key=lambda m: (_stamp(m[0].published), m[0].id))
+    # storylines that went quiet leave the active set, as in the engine; an event
+    # still running finds its storyline here, as the engine finds it in the store
+    known: dict[str, Profile] = {}
+    state = ClusterState(capacity=config.active_clusters, loader=known.get)
+    clusterer = Clusterer(config, state)
+    events: dict[str, Profile] = {}
+    for number, (article, event_id) in enumerate(ordered, 1):
+        event = events.get(event_id)
+        if event is None:
+            event = events[event_id] = Profile(event_id, "event", _title_of(article), 0)
+        clusterer.follow(article, event)
+        assert article.storyline is not None
+        yield article.id, article.storyline
+        if number % config.batch_size == 0 or number == len(ordered):
+            for profile in state.changed.values():
+                if profile.kind == "storyline":
+                    known[profile.id] = profile
+            yield from state.drain()[2]
 
 
 def rename_id(names: dict[tuple[WindowKey, str], str], window: WindowKey, local: str) -> str:
@@ -186,4 +231,5 @@ def light(article: Article) -> Article:
         language=article.language,
         copy_of=article.copy_of,
         entities=article.entities,
+        facts=article.facts,  # stated ages keep events of one person apart
     )
