@@ -1,5 +1,6 @@
-"""The application factory: one read-only engine per request, errors mapped to status
-codes (an HTML page, or JSON under ``/api/``), security headers on every response.
+"""The application factory: a read-only engine for each request (taken from a pool, so
+that a request does not open the store again), errors mapped to status codes (an HTML
+page, or JSON under ``/api/``), security headers on every response.
 
 Article text is untrusted: templates autoescape everything, and the Content-Security-
 Policy allows no script at all (the pages need none) and nothing from other origins.
@@ -8,7 +9,9 @@ Policy allows no script at all (the pages need none) and nothing from other orig
 from __future__ import annotations
 
 import os
-from collections.abc import Awaitable, Callable, Iterator
+import queue
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -22,7 +25,7 @@ from ..config import Config
 from ..engine import Engine
 from ..errors import ConfigError, NotFoundError, QueryError, StoreError, StorylineError
 from ..store import Store
-from .content import ResponseCache, StoryCache
+from .content import ResponseCache, StoryCache, Version
 from .render import Templates
 
 HERE = Path(__file__).parent
@@ -63,12 +66,14 @@ def create_app(
         openapi_url="/api/openapi.json",
         docs_url=None,
         redoc_url=None,
+        lifespan=_lifespan,
     )
     app.state.db = path
     app.state.config = config
     app.state.templates = Templates(HERE / "templates")
     app.state.story_cache = StoryCache()
     app.state.response_cache = ResponseCache()
+    app.state.engines = EnginePool(path, config)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     from . import api, feeds, pages
@@ -90,14 +95,51 @@ def create_app(
     return app
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    app.state.engines.close()
+
+
+class EnginePool:
+    """Read-only engines (no NLP stages loaded), each used by one request at a time;
+    at most ``keep`` idle ones stay open."""
+
+    def __init__(self, db: str, config: Config, keep: int = 64) -> None:
+        self.db, self.config = db, config
+        self._idle: queue.LifoQueue[Engine] = queue.LifoQueue(maxsize=keep)
+
+    def take(self) -> Engine:
+        try:
+            return self._idle.get_nowait()
+        except queue.Empty:
+            return Engine(self.db, config=self.config, stages=[])
+
+    def give_back(self, engine: Engine) -> None:
+        if engine.store.db.in_transaction:  # a request that failed halfway: start afresh
+            engine.close()
+            return
+        try:
+            self._idle.put_nowait(engine)
+        except queue.Full:
+            engine.close()
+
+    def close(self) -> None:
+        while True:
+            try:
+                self._idle.get_nowait().close()
+            except queue.Empty:
+                return
+
+
 def open_engine(request: Request) -> Iterator[Engine]:
-    """A read-only engine (no NLP stages loaded) for one request."""
-    state = request.app.state
-    engine = Engine(state.db, config=state.config, stages=[])
+    """A read-only engine for one request, given back to the pool after it."""
+    pool: EnginePool = request.app.state.engines
+    engine = pool.take()
     try:
         yield engine
     finally:
-        engine.close()
+        pool.give_back(engine)
 
 
 EngineDep = Annotated[Engine, Depends(open_engine)]
@@ -133,15 +175,18 @@ def _handle_errors(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, invalid_request)
 
 
-def cached(request: Request, engine: Engine, render: Callable[[], Response]) -> Response:
-    """``render()``'s answer, kept for this URL until the store changes."""
+def cached(
+    request: Request, engine: Engine, render: Callable[[], Response], version: Version | None
+) -> Response:
+    """``render()``'s answer, kept for this URL while ``version`` stays the same (the
+    store's version when None is given)."""
 
     def rendered() -> tuple[int, str, bytes]:
         response = render()
         return response.status_code, response.media_type or "text/html", bytes(response.body)
 
     cache: ResponseCache = request.app.state.response_cache
-    key = (f"{request.url.path}?{request.url.query}", engine.version())
+    key = (f"{request.url.path}?{request.url.query}", version or ("store", *engine.version()))
     status, media_type, body = cache.get(key, rendered)
     return Response(body, status_code=status, media_type=media_type)
 
