@@ -52,7 +52,7 @@ COPY_WEIGHT = 0.6
 #: extra relevance for a sentence from an article not yet cited
 NEW_SOURCE_BONUS = 0.08
 #: the most articles whose sentences are read (see the module)
-MAX_ARTICLES = 200
+MAX_ARTICLES = 50
 
 _SENTENCE_END = re.compile(r"""(?<=[.!?])["”’')\]]*\s+(?=["“‘(\[]?[A-Z0-9])""")
 #: words after which a full stop does not end a sentence
