@@ -468,7 +468,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=3000, help="counted, per server")
     parser.add_argument("--warmup", type=int, default=500, help="sent first, not counted")
     parser.add_argument("--clients", type=int, default=50)
-    parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    parser.add_argument(
+        "--workers", type=int, default=2, help="uvicorn worker processes, and refresh processes"
+    )
     parser.add_argument("--seed", type=int, default=20161108)
     parser.add_argument("--build-only", action="store_true")
     args = parser.parse_args()
@@ -483,7 +485,7 @@ def main() -> None:
     Store(db).close()
     print(f"store opened (migrated) in {time.perf_counter() - started:.1f} s")
     with Engine(db, config=Config(), stages=[]) as engine:
-        refreshed = engine.refresh_views(progress=refresh_progress)
+        refreshed = engine.refresh_views(progress=refresh_progress, workers=args.workers)
     print(f"  {refreshed.summary()}")
     stories, queries, rows = workload(db, args.seed)
     rng = random.Random(args.seed)

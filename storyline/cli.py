@@ -393,10 +393,17 @@ def quotes(ctx: click.Context, name: str, as_json: bool) -> None:
 
 
 @main.command()
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Processes computing at once (one per core is the most that helps).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.pass_context
 @handles_errors
-def refresh(ctx: click.Context, as_json: bool) -> None:
+def refresh(ctx: click.Context, workers: int, as_json: bool) -> None:
     """Compute the stored views (summary, timeline, quotes, contradictions) of every
     story that has none or stale ones, largest first.
 
@@ -408,9 +415,9 @@ def refresh(ctx: click.Context, as_json: bool) -> None:
     with open_engine(ctx) as engine:
         if err.is_terminal and not as_json:
             with _count_bar(err, "stories") as update:
-                report = engine.refresh_views(progress=update)
+                report = engine.refresh_views(progress=update, workers=workers)
         else:
-            report = engine.refresh_views()
+            report = engine.refresh_views(workers=workers)
     click.echo(json.dumps(report.to_dict(), indent=2) if as_json else report.summary())
 
 

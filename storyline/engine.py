@@ -14,6 +14,7 @@ leaves nothing behind, and re-running the same inputs completes what is missing.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -126,8 +127,21 @@ class RefreshReport:
     seconds: float = 0.0
     #: computed, but a write touched the story meanwhile: still stale, done next time
     overtaken: int = 0
+    #: left to another process that had claimed them
+    elsewhere: int = 0
     #: the story took the longest, and how long (seconds)
     slowest: tuple[str, float] | None = None
+
+    def add(self, other: RefreshReport) -> None:
+        """Count the work of another process refreshing the same store alongside."""
+        self.computed += other.computed
+        self.articles += other.articles
+        self.overtaken += other.overtaken
+        self.seconds = max(self.seconds, other.seconds)
+        if other.slowest is not None and (
+            self.slowest is None or other.slowest[1] > self.slowest[1]
+        ):
+            self.slowest = other.slowest
 
     def summary(self) -> str:
         text = (
@@ -146,6 +160,7 @@ class RefreshReport:
             "articles": self.articles,
             "seconds": round(self.seconds, 3),
             "overtaken": self.overtaken,
+            "elsewhere": self.elsewhere,
             "slowest": list(self.slowest) if self.slowest else None,
         }
 
@@ -549,20 +564,45 @@ class Engine:
         stories: Iterable[str] | None = None,
         *,
         progress: Callable[[int, int], None] | None = None,
+        workers: int = 1,
     ) -> RefreshReport:
         """Compute and store the views of every story (or of those given) whose stored
         views are missing or stale, largest first, each story in its own transaction.
 
-        Interrupted, it leaves every story either up to date or as it was; run again, it
-        goes on with what is left. ``progress`` gets (stories done, stories to do).
+        A story another process has claimed (another refresh, or a web worker computing
+        it for a page) is left to it. ``workers`` above 1 runs that many processes over
+        the same stale stories, which share them out through their claims. Interrupted,
+        it leaves every story either up to date or as it was; run again, it goes on
+        with what is left. ``progress`` gets (stories done, stories to do).
         """
-        report = RefreshReport()
         if not self.store.versioned:  # opened by code that predates stored views
-            return report
+            return RefreshReport()
+        if workers <= 1 or self.store.path == ":memory:":
+            return self._refresh(stories, progress)
+        wanted = None if stories is None else list(stories)
+        context = multiprocessing.get_context("spawn")
+        with context.Pool(workers - 1) as pool:
+            others = [
+                pool.apply_async(_refresh_elsewhere, (self.store.path, self.config, wanted))
+                for _ in range(workers - 1)
+            ]
+            report = self._refresh(wanted, progress)
+            for other in others:
+                report.add(other.get())
+        return report
+
+    def _refresh(
+        self, stories: Iterable[str] | None, progress: Callable[[int, int], None] | None
+    ) -> RefreshReport:
+        report = RefreshReport()
         started = time.perf_counter()
         stale = self.views.stale(stories)
         for done, (story_id, version) in enumerate(stale, 1):
-            self.views.claim(story_id, force=True)  # others wait instead of computing it
+            if progress is not None and done > 1:
+                progress(done - 1, len(stale))
+            if not self.views.claim(story_id):
+                report.elsewhere += 1
+                continue
             try:
                 begun = time.perf_counter()
                 document = self._document(story_id)
@@ -581,8 +621,8 @@ class Engine:
             else:
                 self.views.release(story_id)
                 report.overtaken += 1
-            if progress is not None:
-                progress(done, len(stale))
+        if progress is not None and stale:
+            progress(len(stale), len(stale))
         report.seconds = time.perf_counter() - started
         return report
 
@@ -792,3 +832,9 @@ class Engine:
             return
         for story in self.store.stories("storyline") + self.store.stories("event"):
             yield self.story(story.id).to_dict()
+
+
+def _refresh_elsewhere(db: str, config: Config, stories: list[str] | None) -> RefreshReport:
+    """One more refresh process (see :meth:`Engine.refresh_views`)."""
+    with Engine(db, config=config, stages=[]) as engine:
+        return engine._refresh(stories, None)

@@ -213,3 +213,33 @@ def test_viewstore_recluster_keeps_views_of_existing_stories_only(
         stories = {s.id for s in engine.store.stories()}
         assert set(stored_rows(db_path)) == stories
         assert engine.views.stale() == []
+
+
+def test_viewstore_refresh_leaves_a_claimed_story_to_its_claimant(
+    db_path: Path, record: Record
+) -> None:
+    with Engine(db_path, config=Config()) as engine:
+        engine.add(articles(record, "bridge", "rates", "football"))
+        stories = set(stored_rows(db_path))
+        storyline = engine.article("bridge").storyline
+        assert storyline is not None
+        with engine.store.atomic():
+            engine.store.touch_stories(stories)
+        with Engine(db_path, config=Config(), stages=[]) as other:
+            assert other.views.claim(storyline)
+        report = engine.refresh_views()
+        assert (report.computed, report.elsewhere) == (len(stories) - 1, 1)
+        assert {story for story, _ in engine.views.stale()} == {storyline}
+
+
+def test_viewstore_refresh_in_two_processes_computes_each_story_once(
+    db_path: Path, record: Record
+) -> None:
+    with Engine(db_path, config=Config()) as engine:
+        engine.add(articles(record, "bridge", "bridge_other_outlet", "rates", "football"))
+        stories = set(stored_rows(db_path))
+        with engine.store.atomic():
+            engine.store.touch_stories(stories)
+        report = engine.refresh_views(workers=2)
+        assert report.computed == len(stories)
+        assert engine.views.stale() == []
