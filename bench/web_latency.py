@@ -443,6 +443,9 @@ def serve_ours(db: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
         sys.executable, "-m", "uvicorn", "storyline.web.app:create_app", "--factory",
         "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
         "--log-level", "warning", "--no-access-log",
+        # the supervisor kills a worker that does not answer its health check within
+        # 5 s (the default), which on a loaded 2-core machine happens under this load
+        "--timeout-worker-healthcheck", "60",
     ]  # fmt: skip
     return subprocess.Popen(command, env=env, cwd=ROOT)
 

@@ -155,11 +155,19 @@ class ViewStore:
         return True
 
     def claim(self, story_id: str, *, force: bool = False) -> bool:
-        """Claim a story's computation for :data:`CLAIM_SECONDS`; False when another
-        process holds a live claim (unless ``force``) or the store stayed busy."""
+        """Claim a story's computation for :data:`CLAIM_SECONDS`; False when its views
+        are fresh by now or another process holds a live claim (unless ``force``), or
+        the store stayed busy."""
         until = (datetime.now(UTC) + timedelta(seconds=CLAIM_SECONDS)).isoformat()
-        condition = "" if force else " AND (claimed_until IS NULL OR claimed_until <= ?)"
-        params: tuple[str, ...] = (until, story_id) if force else (until, story_id, _now())
+        # in the one statement: another process may have just stored the views
+        condition = (
+            " AND NOT EXISTS (SELECT 1 FROM story_views AS s WHERE s.story = ?"
+            " AND s.version = story_versions.version AND s.format = ?)"
+        )
+        params: tuple[Any, ...] = (until, story_id, story_id, DOCUMENT_FORMAT)
+        if not force:
+            condition += " AND (claimed_until IS NULL OR claimed_until <= ?)"
+            params += (_now(),)
         try:
             with self.store.atomic():
                 cursor = self.db.execute(
