@@ -370,7 +370,13 @@ async def drive(base: str, requests: list[tuple[str, str]], warmup: int, clients
                 if number >= warmup and not measuring.is_set():
                     await measuring.wait()
                 began = time.perf_counter()
-                response = await http.get(path)
+                try:
+                    response = await http.get(path)
+                except (httpx.ReadError, httpx.RemoteProtocolError):
+                    # a kept-alive connection the server closed as it was reused (the
+                    # clients pause at the end of the warm-up): sent again, counted
+                    errors[f"{kind} connection closed, sent again"] += 1
+                    response = await http.get(path)
                 elapsed = time.perf_counter() - began
                 if response.status_code != 200:
                     errors[f"{kind} {response.status_code}"] += 1
@@ -446,6 +452,8 @@ def serve_ours(db: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
         # the supervisor kills a worker that does not answer its health check within
         # 5 s (the default), which on a loaded 2-core machine happens under this load
         "--timeout-worker-healthcheck", "60",
+        # clients wait at the end of the warm-up with their connections open
+        "--timeout-keep-alive", "75",
     ]  # fmt: skip
     return subprocess.Popen(command, env=env, cwd=ROOT)
 
