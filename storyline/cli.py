@@ -393,6 +393,47 @@ def quotes(ctx: click.Context, name: str, as_json: bool) -> None:
 
 
 @main.command()
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Processes computing at once (one per core is the most that helps).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_context
+@handles_errors
+def refresh(ctx: click.Context, workers: int, as_json: bool) -> None:
+    """Compute the stored views (summary, timeline, quotes, contradictions) of every
+    story that has none or stale ones, largest first.
+
+    Ingest, watch, import and recluster do this for the stories they touch; run it once
+    after upgrading storyline, or after an interrupted run. Interrupted, it keeps what
+    it finished.
+    """
+    err = Console(stderr=True)
+    with open_engine(ctx) as engine:
+        if err.is_terminal and not as_json:
+            with _count_bar(err, "stories") as update:
+                report = engine.refresh_views(progress=update, workers=workers)
+        else:
+            report = engine.refresh_views(workers=workers)
+    click.echo(json.dumps(report.to_dict(), indent=2) if as_json else report.summary())
+
+
+@contextmanager
+def _count_bar(console: Console, what: str) -> Iterator[Callable[[int, int], None]]:
+    columns = (TextColumn(f"{what}"), BarColumn(), TextColumn("{task.completed}/{task.total}"))
+    with Progress(*columns, TimeRemainingColumn(), console=console, transient=True) as bar:
+        task = bar.add_task(what, total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
+
+
+@main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option(
     "--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Port."
@@ -406,7 +447,16 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
     from .web import create_app
 
     options = ctx.obj
-    app = create_app(config=Config.load(options["config"], db=options["db"]))
+    config = Config.load(options["config"], db=options["db"])
+    app = create_app(config=config)
+    with Engine(config=config, stages=[]) as engine:
+        stale = len(engine.views.stale())
+    if stale:
+        click.echo(
+            f"note: {stale} stories have no up-to-date stored views; each is computed on its "
+            "first view. `storyline refresh` computes them all now.",
+            err=True,
+        )
     uvicorn.run(app, host=host, port=port)
 
 
@@ -473,7 +523,9 @@ def import_(ctx: click.Context, directory: str) -> None:
     try:
         with open_engine(ctx) as engine:
             report = import_tables(directory, engine.store, engine.config)
+            refreshed = engine.refresh_views()
     except InputError as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(EXIT_INPUT)
     click.echo(report.summary())
+    click.echo(refreshed.summary())

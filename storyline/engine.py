@@ -14,7 +14,9 @@ leaves nothing behind, and re-running the same inputs completes what is missing.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,11 +31,21 @@ from .pipeline import Pipeline, Stage, default_stages
 from .sources import InputReader
 from .store import MATCH_END, MATCH_START, SqliteCopyIndex, Store
 from .views import StoryViews, story_views
+from .views.document import story_document
 from .views.entities import entity_registry, resolve_storyline
+from .viewstore import CLAIM_SECONDS, StoredViews, ViewStore, wait_for
 
 Progress = Callable[[int, int | None], None]
 
-__all__ = ["MATCH_END", "MATCH_START", "Engine", "IngestReport", "QueryError", "StoryPage"]
+__all__ = [
+    "MATCH_END",
+    "MATCH_START",
+    "Engine",
+    "IngestReport",
+    "QueryError",
+    "RefreshReport",
+    "StoryPage",
+]
 
 
 @dataclass(slots=True)
@@ -104,6 +116,55 @@ class IngestReport:
         }
 
 
+@dataclass(slots=True)
+class RefreshReport:
+    """What bringing stored story views up to date did."""
+
+    #: stories whose views were computed and stored
+    computed: int = 0
+    #: their articles, counted once per story
+    articles: int = 0
+    seconds: float = 0.0
+    #: computed, but a write touched the story meanwhile: still stale, done next time
+    overtaken: int = 0
+    #: left to another process that had claimed them
+    elsewhere: int = 0
+    #: the story took the longest, and how long (seconds)
+    slowest: tuple[str, float] | None = None
+
+    def add(self, other: RefreshReport) -> None:
+        """Count the work of another process refreshing the same store alongside."""
+        self.computed += other.computed
+        self.articles += other.articles
+        self.overtaken += other.overtaken
+        self.seconds = max(self.seconds, other.seconds)
+        if other.slowest is not None and (
+            self.slowest is None or other.slowest[1] > self.slowest[1]
+        ):
+            self.slowest = other.slowest
+
+    def summary(self) -> str:
+        text = (
+            f"views of {self.computed} stories ({self.articles} articles) brought up to "
+            f"date in {self.seconds:.1f} s"
+        )
+        if self.slowest is not None:
+            text += f"; slowest {self.slowest[0]} ({self.slowest[1]:.2f} s)"
+        if self.overtaken:
+            text += f"; {self.overtaken} changed meanwhile and stay stale"
+        return text
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "computed": self.computed,
+            "articles": self.articles,
+            "seconds": round(self.seconds, 3),
+            "overtaken": self.overtaken,
+            "elsewhere": self.elsewhere,
+            "slowest": list(self.slowest) if self.slowest else None,
+        }
+
+
 class _DryRunRollbackError(Exception):
     """Ends a dry run's transaction so that nothing it wrote is kept."""
 
@@ -157,6 +218,7 @@ class Engine:
         self.pipeline = Pipeline(chosen)
         self._clusterer: Clusterer | None = None
         self._deduplicator: Deduplicator | None = None
+        self.views = ViewStore(self.store)
 
     def close(self) -> None:
         self.store.close()
@@ -175,8 +237,10 @@ class Engine:
         *,
         on_error: Callable[[InputError], None] | None = None,
         progress: Progress | None = None,
+        refresh: bool = True,
     ) -> IngestReport:
-        """Ingest files, directories (recursively) and ``-`` (stdin)."""
+        """Ingest files, directories (recursively) and ``-`` (stdin); then, unless
+        ``refresh`` is False, compute the views of the stories it touched."""
         if isinstance(inputs, str | os.PathLike):
             inputs = [inputs]
         reader = InputReader(inputs, self.config.max_article_bytes)
@@ -194,7 +258,7 @@ class Engine:
                 except InputError as error:
                     yield error
 
-        report = self.ingest_extracted(extracted(), on_error=on_error)
+        report = self.ingest_extracted(extracted(), on_error=on_error, refresh=refresh)
         if progress is not None:
             progress(reader.bytes_read, total)
         return report
@@ -275,12 +339,15 @@ class Engine:
         *,
         on_error: Callable[[InputError], None] | None = None,
         after_batch: Callable[[], None] | None = None,
+        refresh: bool = True,
     ) -> IngestReport:
         """Ingest articles already extracted (or errors in their place), batch by batch.
 
         ``after_batch`` runs inside each batch's transaction, and once more at the
         end, so what it records (how far a file got) commits or rolls back together
-        with the articles.
+        with the articles. Then, unless ``refresh`` is False (a caller that ingests
+        several runs in a row refreshes once after them), the stored views of every
+        story made stale are computed again (:meth:`refresh_views`).
         """
         report = IngestReport()
 
@@ -316,6 +383,8 @@ class Engine:
                 write(batch)
                 batch = []
         write(batch)
+        if refresh:
+            self.refresh_views()
         return report
 
     def ingest_warc(
@@ -407,10 +476,17 @@ class Engine:
         return self.store.stories("event", limit)
 
     def story(self, story_id: str, *, views: bool = True) -> Story:
-        """One event or storyline by id, with its timeline, contradictions and quotes."""
+        """One event or storyline by id, with its timeline, contradictions and quotes
+        (from the store when it has them up to date)."""
         story = self.store.story(story_id)
         if views:
-            self._add_views(story, list(self.store.articles(story.articles)))
+            document = self.stored_views(story_id).document
+            story.summary = document["summary"]
+            story.timeline = document["timeline"]
+            story.estimated_dates = document["estimated_dates"]
+            story.contradictions = document["contradictions"]
+            story.agreements = document["agreements"]
+            story.quotes = document["quotes"]
         return story
 
     def _add_views(self, story: Story, articles: list[Article]) -> StoryViews:
@@ -424,12 +500,133 @@ class Engine:
         return computed
 
     def story_page(self, story_id: str) -> StoryPage:
-        """One story with its views, its summary's headline, its articles and its events."""
+        """One story with its views computed now, its summary's headline, its articles and
+        its events."""
         story = self.store.story(story_id)
         articles = list(self.store.articles(story.articles))
         computed = self._add_views(story, articles)
         events = [self.store.story(event) for event in story.events]
         return StoryPage(story, computed.headline or story.title, articles, events)
+
+    def story_document(self, story_id: str, *, stale_ok: bool = False) -> dict[str, Any]:
+        """Everything a story's page shows, as plain data (:mod:`storyline.views.document`),
+        from the store when it holds it up to date; see :meth:`stored_views`."""
+        return self.stored_views(story_id, stale_ok=stale_ok).document
+
+    def stored_views(self, story_id: str, *, stale_ok: bool = False) -> StoredViews:
+        """A story's stored document, computed (and stored) first when missing or stale.
+
+        With ``stale_ok`` a stale document is taken as it is: the end of the ingest run
+        that made it stale brings it up to date. When another process is computing the
+        story, this waits for its result rather than computing it a second time.
+        Raises :class:`NotFoundError` for an unknown story.
+        """
+        if not self.store.versioned:  # opened by code that predates stored views
+            started = time.perf_counter()
+            return StoredViews(0, self._document(story_id), time.perf_counter() - started)
+        state = self.views.state(story_id)
+        if state is None:
+            self.store.story(story_id)  # NotFoundError for an unknown story
+            self.views.track(story_id)
+            state = self.views.state(story_id)
+            assert state is not None
+        if state.fresh or (stale_ok and state.servable):
+            stored = self.views.load(story_id)
+            if stored is not None:
+                return stored
+        if not self.views.claim(story_id):
+            waited = wait_for(self.views, story_id, state.version, CLAIM_SECONDS)
+            if waited is not None:
+                return waited
+        return self._compute_views(story_id, state.version)
+
+    def _compute_views(self, story_id: str, version: int) -> StoredViews:
+        """Compute a story's document at ``version`` and store it (if still current)."""
+        started = time.perf_counter()
+        try:
+            document = self._document(story_id)
+        except BaseException:
+            self.views.release(story_id)
+            raise
+        seconds = time.perf_counter() - started
+        if not self.views.save(story_id, version, document, seconds):
+            self.views.release(story_id)
+        return StoredViews(version, document, seconds)
+
+    def _document(self, story_id: str) -> dict[str, Any]:
+        story = self.store.story(story_id)
+        articles = list(self.store.articles(story.articles))
+        computed = self._add_views(story, articles)
+        listings = self.store.story_listings(story.events)
+        events = [listings[event] for event in story.events if event in listings]
+        return story_document(story, computed.headline, articles, events)
+
+    def refresh_views(
+        self,
+        stories: Iterable[str] | None = None,
+        *,
+        progress: Callable[[int, int], None] | None = None,
+        workers: int = 1,
+    ) -> RefreshReport:
+        """Compute and store the views of every story (or of those given) whose stored
+        views are missing or stale, largest first, each story in its own transaction.
+
+        A story another process has claimed (another refresh, or a web worker computing
+        it for a page) is left to it. ``workers`` above 1 runs that many processes over
+        the same stale stories, which share them out through their claims. Interrupted,
+        it leaves every story either up to date or as it was; run again, it goes on
+        with what is left. ``progress`` gets (stories done, stories to do).
+        """
+        if not self.store.versioned:  # opened by code that predates stored views
+            return RefreshReport()
+        if workers <= 1 or self.store.path == ":memory:":
+            return self._refresh(stories, progress)
+        wanted = None if stories is None else list(stories)
+        context = multiprocessing.get_context("spawn")
+        with context.Pool(workers - 1) as pool:
+            others = [
+                pool.apply_async(_refresh_elsewhere, (self.store.path, self.config, wanted))
+                for _ in range(workers - 1)
+            ]
+            report = self._refresh(wanted, progress)
+            for other in others:
+                report.add(other.get())
+        return report
+
+    def _refresh(
+        self, stories: Iterable[str] | None, progress: Callable[[int, int], None] | None
+    ) -> RefreshReport:
+        report = RefreshReport()
+        started = time.perf_counter()
+        stale = self.views.stale(stories)
+        for done, (story_id, version) in enumerate(stale, 1):
+            if progress is not None and done > 1:
+                progress(done - 1, len(stale))
+            if not self.views.claim(story_id):
+                report.elsewhere += 1
+                continue
+            try:
+                begun = time.perf_counter()
+                document = self._document(story_id)
+            except NotFoundError:
+                self.views.release(story_id)
+                continue
+            except BaseException:
+                self.views.release(story_id)
+                raise
+            seconds = time.perf_counter() - begun
+            if self.views.save(story_id, version, document, seconds):
+                report.computed += 1
+                report.articles += len(document["articles"])
+                if report.slowest is None or seconds > report.slowest[1]:
+                    report.slowest = (story_id, seconds)
+            else:
+                self.views.release(story_id)
+                report.overtaken += 1
+        if progress is not None and stale:
+            progress(len(stale), len(stale))
+        report.seconds = time.perf_counter() - started
+        return report
 
     def search(
         self, query: str, limit: int = 20, offset: int = 0
@@ -587,12 +784,16 @@ class Engine:
         try:
             with self.store.atomic():
                 after = self._recluster_all([article_id for article_id, _, _ in before])
+                if self.store.versioned:
+                    self.views.forget_missing()
                 if dry_run:
                     raise _DryRunRollbackError
         except _DryRunRollbackError:
             pass
         finally:
             self._clusterer = None
+        if not dry_run:
+            self.refresh_views()
         report.events_after = len(set(after.values()))
         report.storylines_after = len({line for _, line in after.values()})
         for article_id, event, storyline in before:
@@ -633,3 +834,9 @@ class Engine:
             return
         for story in self.store.stories("storyline") + self.store.stories("event"):
             yield self.story(story.id).to_dict()
+
+
+def _refresh_elsewhere(db: str, config: Config, stories: list[str] | None) -> RefreshReport:
+    """One more refresh process (see :meth:`Engine.refresh_views`)."""
+    with Engine(db, config=config, stages=[]) as engine:
+        return engine._refresh(stories, None)

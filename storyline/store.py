@@ -166,6 +166,27 @@ CREATE INDEX articles_storyline_members
 CREATE INDEX clusters_storyline ON clusters (storyline, kind);
 """
 
+#: each story's version, raised in the transaction of every write that touches it, and
+#: its computed views (see :mod:`storyline.viewstore`): fresh while the two versions agree.
+#: The documents sit apart from the versions so that raising a version never rewrites
+#: a large document; existing stories start at version 1 with no views.
+STORY_VIEWS = """
+CREATE TABLE story_versions (
+    story TEXT PRIMARY KEY,
+    version INTEGER NOT NULL,
+    claimed_until TEXT
+) WITHOUT ROWID;
+CREATE TABLE story_views (
+    story TEXT PRIMARY KEY,
+    version INTEGER NOT NULL,
+    format INTEGER NOT NULL,
+    computed_at TEXT NOT NULL,
+    seconds REAL NOT NULL,
+    document BLOB NOT NULL
+);
+INSERT INTO story_versions (story, version) SELECT id, 1 FROM clusters;
+"""
+
 #: (version, name, migration), applied in order; append only, never edit a released one
 MIGRATIONS: Sequence[tuple[int, str, Migration]] = (
     (1, "initial schema", INITIAL_SCHEMA),
@@ -173,6 +194,7 @@ MIGRATIONS: Sequence[tuple[int, str, Migration]] = (
     (3, "full-text search over articles, quotes and entities (FTS5)", SEARCH_INDEX),
     (4, "live ingestion: WARC progress, feed state, feed items seen", LIVE_INGESTION),
     (5, "covering indexes for the articles and events of a story", STORY_MEMBERS),
+    (6, "computed story views, with a version per story", STORY_VIEWS),
 )
 
 #: what search snippets put around matched words (private-use characters: never escaped
@@ -219,6 +241,7 @@ class Store:
         self.path = os.fspath(path)
         self._depth = 0
         self._searchable = False
+        self._versioned = False
         if self.path != ":memory:":
             parent = Path(self.path).parent
             if not parent.is_dir():
@@ -265,6 +288,11 @@ class Store:
         self.db.execute("COMMIT" if depth == 0 else f"RELEASE {name}")
 
     @property
+    def versioned(self) -> bool:
+        """Whether the file keeps story versions and stored views (schema 6 on)."""
+        return self._versioned
+
+    @property
     def schema_version(self) -> int:
         row = self.db.execute("SELECT max(version) FROM migrations").fetchone()
         return int(row[0] or 0)
@@ -303,13 +331,17 @@ class Store:
                     continue
                 raise
             applied.append(version)
-        # a store opened by code that predates the search index has none to keep in step
-        self._searchable = (
-            self.db.execute(
-                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'search_index'"
-            ).fetchone()
-            is not None
-        )
+        # a store opened by code that predates the search index (or the story versions)
+        # has none to keep in step
+        tables = {
+            row[0]
+            for row in self.db.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' "
+                "AND name IN ('search_index', 'story_versions')"
+            )
+        }
+        self._searchable = "search_index" in tables
+        self._versioned = "story_versions" in tables
         return applied
 
     # -- articles -----------------------------------------------------------------
@@ -357,6 +389,30 @@ class Store:
             ),
         )
         self._index_for_search(article)
+        self.touch_stories((article.event, article.storyline))
+
+    def touch_stories(self, ids: Iterable[str | None]) -> None:
+        """Raise the version of these stories (inside the caller's write), so that their
+        stored views count as stale until recomputed; unknown ones start at version 1."""
+        if not self._versioned:
+            return
+        self.db.executemany(
+            """INSERT INTO story_versions (story, version) VALUES (?, 1)
+               ON CONFLICT (story) DO UPDATE SET version = version + 1""",
+            [(story,) for story in dict.fromkeys(ids) if story is not None],
+        )
+
+    def touch_stories_of(self, article_ids: Sequence[str]) -> None:
+        """Raise the version of the events and storylines these articles are in."""
+        touched: list[str | None] = []
+        for start in range(0, len(article_ids), 500):
+            chunk = list(article_ids[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            rows = self.db.execute(
+                f"SELECT event, storyline FROM articles WHERE id IN ({marks})", chunk
+            )
+            touched.extend(story for row in rows for story in row)
+        self.touch_stories(touched)
 
     def _index_for_search(self, article: Article) -> None:
         """Keep the full-text index in step with one newly inserted article."""
@@ -533,6 +589,8 @@ class Store:
         self.db.execute("DELETE FROM term_stats")
 
     def set_placement(self, article_id: str, event: str | None, storyline: str | None) -> None:
+        self.touch_stories_of([article_id])  # the stories it leaves
+        self.touch_stories((event, storyline))
         self.db.execute(
             "UPDATE articles SET event = ?, storyline = ? WHERE id = ?",
             (event, storyline, article_id),
@@ -564,6 +622,7 @@ class Store:
                 for p in profiles
             ],
         )
+        self.touch_stories(p.id for p in profiles)
         self.log_assignments(assignments)
 
     def log_assignments(self, assignments: Iterable[Assignment]) -> None:
@@ -1073,6 +1132,8 @@ class SqliteCopyIndex:
             if current is not None:
                 changed.append((json.dumps(replace(current, original=new_id).to_dict()), article))
         self.db.executemany("UPDATE articles SET copy_of = ? WHERE id = ?", changed)
+        # who copied whom changed in the stories these articles are in
+        self.store.touch_stories_of([article for _, article in changed])
         return [article for _, article in changed]
 
 

@@ -34,7 +34,7 @@ KEYS = [
     "bridge_inquiry",
 ]
 #: columns that hold the wall-clock time of a write, not its content
-CLOCK_COLUMNS = {"at", "ingested_at", "applied_at"}
+CLOCK_COLUMNS = {"at", "ingested_at", "applied_at", "computed_at", "seconds", "claimed_until"}
 
 
 def corpus(record: Record) -> list[dict[str, Any]]:
@@ -251,8 +251,16 @@ def test_engine_crash_mid_batch_keeps_whole_batches_and_resumes_deterministicall
         monkeypatch.undo()
         assert calls == 5
         assert not engine.store.db.in_transaction
-        # exactly the first batch, with everything derived from it and nothing else
-        assert snapshot(db) == expected_partial
+        # exactly the first batch, with everything derived from it and nothing else;
+        # its stories' views are not computed yet (the run ends before), and the
+        # next run computes them
+        crashed = snapshot(db)
+        assert crashed.pop("story_views") == []
+        assert expected_partial.pop("story_views")
+        assert crashed == expected_partial
+        assert {story for story, _ in engine.views.stale()} == {
+            story for row in crashed["story_versions"] for story in row[:1]
+        }
         if resume == "new engine":
             engine.close()
             engine = Engine(db, config=Config(batch_size=3))
@@ -544,7 +552,10 @@ MEASURE = textwrap.dedent(
     peaks = [peak()]
     reports = []
     for path in inputs.split(","):
-        reports.append(engine.ingest(path).to_dict())
+        # the views of the stories touched are computed after the ingest, holding one
+        # story's articles at a time: memory that grows with the largest story, not
+        # with the input, so left out here
+        reports.append(engine.ingest(path, refresh=False).to_dict())
         peaks.append(peak())
     engine.close()
     print(json.dumps({"peaks": peaks, "reports": reports}))

@@ -123,3 +123,29 @@ def test_summary_seeds_cite_two_of_three(db_path: Path) -> None:
                     for s in story.summary
                     if s["article"] == article.id
                 )
+
+
+def test_summary_of_a_large_story_reads_its_most_central_independent_reports(
+    news: dict[str, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from storyline.model import Entity
+    from storyline.views import summary as summary_module
+
+    def named(article: Article, *names: str) -> Article:
+        article.entities = [Entity(name, "PERSON", 0, 1, name) for name in names]
+        return article
+
+    bridge = named(make("bridge", news), "Helen Okafor", "Port Alden")
+    other = named(make("bridge_other_outlet", news), "Helen Okafor", "Port Alden")
+    inquiry = named(make("bridge_inquiry", news), "Helen Okafor", "Port Alden")
+    copy = named(
+        make("bridge", news, id="copy", outlet="Copycat News"), "Helen Okafor", "Port Alden"
+    )
+    copy.copy_of = CopyLink("bridge", "exact", 1.0)
+    rates = named(make("rates", news), "Central Bank")
+    articles = [rates, copy, bridge, other, inquiry]
+    monkeypatch.setattr(summary_module, "MAX_ARTICLES", 3)
+    found = summarise(articles)
+    cited = {s["article"] for s in found.sentences}
+    assert cited and cited <= {"bridge", "bridge_other_outlet", "bridge_inquiry"}
+    check_citations(articles, found.sentences)

@@ -153,6 +153,8 @@ class Watcher:
                 else:
                     state = states[spec.url]
                     report.feeds.append(FeedPoll(spec.url, "resting", error=state.last_error))
+        # once a round, not once a feed: a storyline several feeds carry is computed once
+        self.engine.refresh_views()
         return report
 
     def _resting(self, state: FeedState) -> bool:
@@ -285,7 +287,7 @@ class Watcher:
                 store.save_feed_state(state)
 
         ingested: IngestReport = self.engine.ingest_extracted(
-            outcomes(), on_error=self.on_error, after_batch=remember
+            outcomes(), on_error=self.on_error, after_batch=remember, refresh=False
         )
         poll.new_items = len(harvest.done) + len(harvest.retry)
         poll.new_articles, poll.known = ingested.new, ingested.known

@@ -34,14 +34,18 @@ def story_views(
     """Timeline, contradictions, agreements, carried quotes and summary of one story's
     articles; ``boilerplate`` gives the spans the summary must leave out."""
     from .contradictions import check_facts
+    from .dating import anchored, estimate_dates
     from .entities import resolve_storyline
     from .quotes import group_quotes
     from .summary import summarise
     from .timeline import timeline
 
     resolved = resolve_storyline(articles)
-    dated = timeline(resolved)
-    checked = check_facts(resolved)
+    # dated once for both views that need it
+    estimates = estimate_dates(resolved)
+    ready = anchored(resolved, estimates)
+    dated = timeline(resolved, estimates=estimates, ready=ready)
+    checked = check_facts(resolved, ready=ready)
     summary = summarise(articles, boilerplate=boilerplate)
     return StoryViews(
         timeline=[entry.to_dict() for entry in dated.entries],

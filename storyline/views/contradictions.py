@@ -145,10 +145,12 @@ class _Item:
     year_free: tuple[int, int] | None = None  # (month, day) of a year-less date
 
 
-def check_facts(articles: Sequence[Article]) -> FactCheck:
-    """Contradictions and agreements among the facts of one storyline's articles."""
-    estimates = estimate_dates(articles)
-    ready = anchored(articles, estimates)
+def check_facts(
+    articles: Sequence[Article], *, ready: Sequence[Article] | None = None
+) -> FactCheck:
+    """Contradictions and agreements among the facts of one storyline's articles;
+    ``ready`` is :func:`anchored` of them when the caller has it."""
+    ready = ready if ready is not None else anchored(articles, estimate_dates(articles))
     keys = storyline_keys(ready)
     groups: dict[tuple[str, str, str], list[_Item]] = {}
     for article in ready:

@@ -126,8 +126,11 @@ def storyline_keys(articles: Sequence[Article]) -> dict[str, str]:
     return {name: merged.get(key, key) for name, key in keys.items()}
 
 
-def estimate_dates(articles: Sequence[Article]) -> dict[str, DateEstimate]:
-    """A publication date, known or estimated, for every article of a storyline, by id."""
+def estimate_dates(
+    articles: Sequence[Article], keys: dict[str, str] | None = None
+) -> dict[str, DateEstimate]:
+    """A publication date, known or estimated, for every article of a storyline, by id;
+    ``keys`` are the articles' :func:`storyline_keys` when the caller has them."""
     estimates: dict[str, DateEstimate] = {}
     for article in articles:
         if article.published is not None:
@@ -135,19 +138,22 @@ def estimate_dates(articles: Sequence[Article]) -> dict[str, DateEstimate]:
             estimates[article.id] = DateEstimate(
                 article.id, day, day, day, True, "published", "published", describe(day)
             )
-    births = _known_births(articles, storyline_keys(articles))
-    keys = storyline_keys(articles)
+    if len(estimates) == len(articles):
+        return estimates
+    keys = keys if keys is not None else storyline_keys(articles)
+    births = _known_births(articles, keys)
     for article in articles:
         if article.id not in estimates:
             found = _from_ages(article, births, keys)
             if found is not None:
                 estimates[article.id] = found
+    quotes: dict[str, dict[str, str]] = {}  # each article's quoted passages, found once
     for _ in range(len(articles)):
         changed = False
         for article in articles:
             if article.id in estimates:
                 continue
-            found = _from_same_happening(article, articles, estimates)
+            found = _from_same_happening(article, articles, estimates, quotes)
             if found is not None:
                 estimates[article.id] = found
                 changed = True
@@ -159,14 +165,23 @@ def estimate_dates(articles: Sequence[Article]) -> dict[str, DateEstimate]:
     return estimates
 
 
+def enriched(article: Article) -> bool:
+    """Whether the time and fact stages ran on ``article``: an article of any length
+    without a single time expression is one they did not see (facts need times)."""
+    return bool(article.times or article.facts)
+
+
+def _facts_of(article: Article) -> list[Fact]:
+    return article.facts if enriched(article) else extract_facts(article, derive=False)
+
+
 def _known_births(
     articles: Sequence[Article], keys: dict[str, str]
 ) -> dict[str, list[tuple[date, date, Article, Fact]]]:
     """Birth dates written in full (with a year, not relative to an estimate), by entity key."""
     births: dict[str, list[tuple[date, date, Article, Fact]]] = {}
     for article in articles:
-        facts = article.facts or extract_facts(article, derive=False)
-        for fact in facts:
+        for fact in _facts_of(article):
             if fact.attribute != "birth_date" or fact.basis or "/" in fact.value:
                 continue
             expr = next(
@@ -187,9 +202,8 @@ def _from_ages(
     births: dict[str, list[tuple[date, date, Article, Fact]]],
     keys: dict[str, str],
 ) -> DateEstimate | None:
-    facts = article.facts or extract_facts(article, derive=False)
     candidates: list[tuple[date, date, str, list[dict[str, Any]]]] = []
-    for fact in facts:
+    for fact in _facts_of(article):
         if fact.attribute != "age":
             continue
         for born_first, born_last, source, birth in births.get(
@@ -256,9 +270,17 @@ def _quotes(text: str) -> dict[str, str]:
 
 
 def _from_same_happening(
-    article: Article, articles: Sequence[Article], estimates: dict[str, DateEstimate]
+    article: Article,
+    articles: Sequence[Article],
+    estimates: dict[str, DateEstimate],
+    found_quotes: dict[str, dict[str, str]],
 ) -> DateEstimate | None:
-    quotes = _quotes(article.text)
+    def quotes_of(item: Article) -> dict[str, str]:
+        if item.id not in found_quotes:
+            found_quotes[item.id] = _quotes(item.text)
+        return found_quotes[item.id]
+
+    quotes = quotes_of(article)
     for other in articles:
         known = estimates.get(other.id)
         if other.id == article.id or known is None or known.day is None:
@@ -266,7 +288,7 @@ def _from_same_happening(
         if article.event is not None and article.event == other.event:
             why, basis = f"same event as {other.id}", "same event"
         else:
-            shared = next((q for words, q in _quotes(other.text).items() if words in quotes), None)
+            shared = next((q for words, q in quotes_of(other).items() if words in quotes), None)
             if shared is None:
                 continue
             why, basis = f"quotes {shared!r} as {other.id} does", "shared quote"
@@ -314,16 +336,16 @@ def anchored(
 ) -> list[Article]:
     """Copies of ``articles`` with undated ones' times and facts resolved against their estimates.
 
-    Dated articles come back as they are (their times and facts filled in if a
-    stage did not run). Ages are turned into birth dates only on a known
-    publication date: an estimated one may itself come from an age.
+    Dated articles come back as they are (their times and facts filled in if the
+    stages did not run, see :func:`enriched`). Ages are turned into birth dates only
+    on a known publication date: an estimated one may itself come from an age.
     """
     estimates = estimates if estimates is not None else estimate_dates(articles)
     result = []
     for article in articles:
         estimate = estimates.get(article.id)
         anchor = estimate.anchor() if estimate else None
-        if article.published is not None and article.times and article.facts:
+        if article.published is not None and enriched(article):
             result.append(article)
             continue
         copy = replace(article, times=find_times(article.text, anchor), facts=[])

@@ -15,10 +15,9 @@ in which articles it is mentioned.
 
 from __future__ import annotations
 
-import copy
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -54,23 +53,27 @@ def storyline_aliases(articles: Iterable[Article]) -> dict[str, str]:
 
 
 def resolve_storyline(articles: Sequence[Article]) -> list[Article]:
-    """Copies of ``articles`` with names resolved across the storyline (see the module)."""
+    """Copies of ``articles`` with names resolved across the storyline (see the module).
+
+    Only what changes is copied (the entity and quote lists, and the entities and
+    quotes renamed); texts and everything else are shared with the originals.
+    """
     aliases = storyline_aliases(articles)
     resolved = []
     for article in articles:
-        doc, article.doc = article.doc, None
-        try:
-            clone = copy.deepcopy(article)
-        finally:
-            article.doc = doc
-        for entity in clone.entities:
-            full = aliases.get(entity.canonical)
-            if full is not None and entity.label in _PERSONLIKE:
-                entity.canonical, entity.label = full, "PERSON"
-        for quote in clone.quotes:
-            if quote.speaker is not None and quote.speaker_kind != "descriptor":
-                quote.speaker = aliases.get(quote.speaker, quote.speaker)
-        resolved.append(clone)
+        entities = [
+            replace(entity, canonical=aliases[entity.canonical], label="PERSON")
+            if entity.canonical in aliases and entity.label in _PERSONLIKE
+            else entity
+            for entity in article.entities
+        ]
+        quotes = [
+            replace(quote, speaker=aliases[quote.speaker])
+            if quote.speaker in aliases and quote.speaker_kind != "descriptor"
+            else quote
+            for quote in article.quotes
+        ]
+        resolved.append(replace(article, entities=entities, quotes=quotes, doc=None))
     return resolved
 
 

@@ -89,11 +89,22 @@ def _trigrams(words: tuple[str, ...]) -> set[tuple[str, ...]]:
     return {words[i : i + 3] for i in range(len(words) - 2)}
 
 
-def _same(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+def _same(
+    a: tuple[str, ...],
+    b: tuple[str, ...],
+    counted: tuple[Counter[str], Counter[str]] | None = None,
+) -> bool:
+    """Whether two quotes' words are the same quote (see the module); ``counted`` are
+    their words' counts, when the caller has them."""
     if a == b:
         return True
     short, long = sorted((a, b), key=len)
     if len(short) < MIN_FUZZY_WORDS or 2 * len(short) < len(long):
+        return False
+    # the words that line up in order are at most the words the two have in common:
+    # a cheap test that rules out most candidates before the alignment
+    first, second = counted if counted is not None else (Counter(a), Counter(b))
+    if sum((first & second).values()) < 0.8 * len(short):
         return False
     matcher = SequenceMatcher(None, short, long, autojunk=False)
     shared = sum(block.size for block in matcher.get_matching_blocks())
@@ -104,6 +115,10 @@ def _same(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
 class _Group:
     key: tuple[str, ...]
     items: list[tuple[int, Article, Quote]] = field(default_factory=list)
+    #: the articles already among the items (a quote widely carried has hundreds)
+    carried_by: set[str] = field(default_factory=set)
+    #: how often each word occurs in ``key``
+    counted: Counter[str] = field(default_factory=Counter)
 
 
 def group_quotes(articles: Iterable[Article]) -> list[QuotedStatement]:
@@ -124,14 +139,18 @@ def group_quotes(articles: Iterable[Article]) -> list[QuotedStatement]:
             key = quote_key(quote.text)
             if not key:
                 continue
-            group = exact.get(key) or _fuzzy_match(key, by_trigram)
+            group = exact.get(key)
             if group is None:
-                group = _Group(key)
-                groups.append(group)
-                for gram in _trigrams(key):
-                    by_trigram[gram].append(group)
+                grams = _trigrams(key)
+                group = _fuzzy_match(key, grams, by_trigram)
+                if group is None:
+                    group = _Group(key, counted=Counter(key))
+                    groups.append(group)
+                    for gram in grams:
+                        by_trigram[gram].append(group)
             exact.setdefault(key, group)
-            if all(item[1].id != article.id for item in group.items):
+            if article.id not in group.carried_by:
+                group.carried_by.add(article.id)
                 group.items.append((position, article, quote))
     return [_statement(group) for group in groups]
 
@@ -141,16 +160,19 @@ def _timestamp(article: Article) -> float:
 
 
 def _fuzzy_match(
-    key: tuple[str, ...], by_trigram: dict[tuple[str, ...], list[_Group]]
+    key: tuple[str, ...],
+    grams: set[tuple[str, ...]],
+    by_trigram: dict[tuple[str, ...], list[_Group]],
 ) -> _Group | None:
     if len(key) < MIN_FUZZY_WORDS:
         return None
     seen: set[int] = set()
-    for gram in _trigrams(key):
+    counted = Counter(key)
+    for gram in grams:
         for group in by_trigram.get(gram, ()):
             if id(group) not in seen:
                 seen.add(id(group))
-                if _same(key, group.key):
+                if _same(key, group.key, (counted, group.counted)):
                     return group
     return None
 

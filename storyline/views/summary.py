@@ -12,6 +12,13 @@ Independent reports are preferred over copies: a copy (``article.copy_of``) coun
 less in the centroid and its sentences score lower, so when a copy repeats its
 original the original is the one cited. Every sentence comes back as
 ``{text, article, outlet, start, end}`` with ``text == article.text[start:end]``.
+
+The cost grows with the number of sentences, so a story of more than
+:data:`MAX_ARTICLES` articles is summarised from its :data:`MAX_ARTICLES` most
+central independent reports (copies only when there are not enough of them):
+those whose named entities are closest to those of the whole story, which is
+what the centroid of all its sentences would favour anyway. The headline is still
+chosen among all the titles.
 """
 
 from __future__ import annotations
@@ -44,6 +51,8 @@ REDUNDANT = 0.6
 COPY_WEIGHT = 0.6
 #: extra relevance for a sentence from an article not yet cited
 NEW_SOURCE_BONUS = 0.08
+#: the most articles whose sentences are read (see the module)
+MAX_ARTICLES = 50
 
 _SENTENCE_END = re.compile(r"""(?<=[.!?])["”’')\]]*\s+(?=["“‘(\[]?[A-Z0-9])""")
 #: words after which a full stop does not end a sentence
@@ -101,8 +110,11 @@ def summarise(
 ) -> Summary:
     """The headline and 3-5 cited sentences (fewer only when fewer exist) of ``articles``."""
     ordered = sorted(enumerate(articles), key=lambda pair: (_when(pair[1]), pair[0]))
+    read = _central(articles, MAX_ARTICLES)
     candidates: list[_Sentence] = []
     for rank, (_, article) in enumerate(ordered):
+        if read is not None and article.id not in read:
+            continue
         spans = list(boilerplate(article)) if boilerplate is not None else []
         candidates.extend(_sentences(article, rank, spans))
     groups = {s.group for s in candidates}
@@ -125,6 +137,28 @@ def summarise(
         headline=_headline([a for _, a in ordered], middle, idf),
         sentences=[_cite(s) for s in chosen],
     )
+
+
+def _central(articles: Sequence[Article], limit: int) -> set[str] | None:
+    """The ids of the ``limit`` most central articles, independent reports first (None
+    when there are no more than ``limit``): by the cosine of the names an article
+    mentions (with their counts) to the names of the whole story."""
+    if len(articles) <= limit:
+        return None
+    names: list[Counter[str]] = [Counter(e.canonical for e in a.entities) for a in articles]
+    whole: Counter[str] = Counter()
+    for counted in names:
+        whole.update(counted)
+    middle = _unit({name: float(n) for name, n in whole.items()})
+    ranked = sorted(
+        range(len(articles)),
+        key=lambda i: (
+            articles[i].copy_of is not None,
+            -_cosine(_unit({name: float(n) for name, n in names[i].items()}), middle),
+            i,
+        ),
+    )
+    return {articles[i].id for i in ranked[:limit]}
 
 
 def _when(article: Article) -> datetime:
@@ -196,21 +230,28 @@ def _mmr(candidates: list[_Sentence], wanted: int) -> list[_Sentence]:
     chosen: list[_Sentence] = []
     cited: set[str] = set()
     pool = list(candidates)
+    # each candidate's highest similarity to a chosen sentence, updated with each pick
+    # (one cosine per candidate and pick, not one per candidate and chosen sentence)
+    overlaps = [0.0] * len(pool)
     while pool and len(chosen) < wanted:
-        best, best_value = None, -math.inf
-        for sentence in pool:
-            overlap = max((_cosine(sentence.vector, c.vector) for c in chosen), default=0.0)
+        best, best_value = -1, -math.inf
+        for number, sentence in enumerate(pool):
+            overlap = overlaps[number]
             if overlap >= REDUNDANT:
                 continue
             bonus = NEW_SOURCE_BONUS if chosen and sentence.group not in cited else 0.0
             value = MMR_LAMBDA * (sentence.score + bonus) - (1 - MMR_LAMBDA) * overlap
             if value > best_value:
-                best, best_value = sentence, value
-        if best is None:
+                best, best_value = number, value
+        if best < 0:
             break
-        chosen.append(best)
-        cited.add(best.group)
-        pool.remove(best)
+        picked = pool.pop(best)
+        overlaps.pop(best)
+        chosen.append(picked)
+        cited.add(picked.group)
+        for number, sentence in enumerate(pool):
+            if overlaps[number] < REDUNDANT:
+                overlaps[number] = max(overlaps[number], _cosine(sentence.vector, picked.vector))
     return chosen
 
 

@@ -77,10 +77,18 @@ class Timeline:
         }
 
 
-def timeline(articles: Sequence[Article]) -> Timeline:
-    """The dated events and facts of a storyline's articles, in order of when they happened."""
-    estimates = estimate_dates(articles)
-    ready = anchored(articles, estimates)
+def timeline(
+    articles: Sequence[Article],
+    *,
+    estimates: dict[str, DateEstimate] | None = None,
+    ready: Sequence[Article] | None = None,
+) -> Timeline:
+    """The dated events and facts of a storyline's articles, in order of when they happened.
+
+    ``estimates`` and ``ready`` are :func:`estimate_dates` and :func:`anchored` of
+    ``articles`` when the caller has them (the contradiction view needs them too)."""
+    estimates = estimates if estimates is not None else estimate_dates(articles)
+    ready = ready if ready is not None else anchored(articles, estimates)
     entries: dict[tuple[str, str, str], TimelineEntry] = {}
     for article in ready:
         estimate = estimates.get(article.id)

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
+from pydantic import BaseModel
 
 from . import content, schemas
 from .app import EngineDep, cached
@@ -31,8 +32,12 @@ Offset = Annotated[int, Query(ge=0, description="items to skip")]
 )
 def stories(
     request: Request, engine: EngineDep, limit: Limit = content.PAGE_SIZE, offset: Offset = 0
-) -> dict[str, Any]:
-    return content.front(engine, request.url, limit, offset)
+) -> Response:
+    def render() -> Response:
+        found = content.front(engine, request.url, limit, offset)
+        return _json(schemas.StoryList.model_validate(found))
+
+    return cached(request, engine, render, None)
 
 
 @router.get(
@@ -50,10 +55,16 @@ def story(
     def render() -> Response:
         cache = request.app.state.story_cache
         found = content.story(engine, story_id, request.url, limit, offset, cache)
-        body = schemas.StoryDetail.model_validate(found).model_dump_json(by_alias=True)
-        return Response(body, media_type="application/json")
+        return _json(schemas.StoryDetail.model_validate(found))
 
-    return cached(request, engine, render)
+    version = content.story_version(engine, story_id)
+    if version is None:  # computed now, and stored for the next request
+        return render()
+    return cached(request, engine, render, version)
+
+
+def _json(model: BaseModel) -> Response:
+    return Response(model.model_dump_json(by_alias=True), media_type="application/json")
 
 
 @router.get(

@@ -1,5 +1,6 @@
-"""The application factory: one read-only engine per request, errors mapped to status
-codes (an HTML page, or JSON under ``/api/``), security headers on every response.
+"""The application factory: a read-only engine for each request (taken from a pool, so
+that a request does not open the store again), errors mapped to status codes (an HTML
+page, or JSON under ``/api/``), security headers on every response.
 
 Article text is untrusted: templates autoescape everything, and the Content-Security-
 Policy allows no script at all (the pages need none) and nothing from other origins.
@@ -8,7 +9,9 @@ Policy allows no script at all (the pages need none) and nothing from other orig
 from __future__ import annotations
 
 import os
-from collections.abc import Awaitable, Callable, Iterator
+import queue
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -16,13 +19,15 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..config import Config
 from ..engine import Engine
 from ..errors import ConfigError, NotFoundError, QueryError, StoreError, StorylineError
 from ..store import Store
-from .content import ResponseCache, StoryCache
+from .content import ResponseCache, StoryCache, Version
 from .render import Templates
 
 HERE = Path(__file__).parent
@@ -63,12 +68,14 @@ def create_app(
         openapi_url="/api/openapi.json",
         docs_url=None,
         redoc_url=None,
+        lifespan=_lifespan,
     )
     app.state.db = path
     app.state.config = config
     app.state.templates = Templates(HERE / "templates")
     app.state.story_cache = StoryCache()
     app.state.response_cache = ResponseCache()
+    app.state.engines = EnginePool(path, config)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     from . import api, feeds, pages
@@ -78,26 +85,81 @@ def create_app(
     app.include_router(pages.router)
     _handle_errors(app)
 
-    @app.middleware("http")
-    async def security_headers(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        response = await call_next(request)
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        return response
-
+    app.add_middleware(SecurityHeaders)
     return app
 
 
+class SecurityHeaders:
+    """Adds :data:`SECURITY_HEADERS` to every response that does not set them.
+
+    Plain ASGI rather than an ``@app.middleware`` function, which would pass every
+    body through a stream (a story page of a large storyline is a megabyte).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS.items():
+                    if name not in headers:
+                        headers[name] = value
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    app.state.engines.close()
+
+
+class EnginePool:
+    """Read-only engines (no NLP stages loaded), each used by one request at a time;
+    at most ``keep`` idle ones stay open."""
+
+    def __init__(self, db: str, config: Config, keep: int = 64) -> None:
+        self.db, self.config = db, config
+        self._idle: queue.LifoQueue[Engine] = queue.LifoQueue(maxsize=keep)
+
+    def take(self) -> Engine:
+        try:
+            return self._idle.get_nowait()
+        except queue.Empty:
+            return Engine(self.db, config=self.config, stages=[])
+
+    def give_back(self, engine: Engine) -> None:
+        if engine.store.db.in_transaction:  # a request that failed halfway: start afresh
+            engine.close()
+            return
+        try:
+            self._idle.put_nowait(engine)
+        except queue.Full:
+            engine.close()
+
+    def close(self) -> None:
+        while True:
+            try:
+                self._idle.get_nowait().close()
+            except queue.Empty:
+                return
+
+
 def open_engine(request: Request) -> Iterator[Engine]:
-    """A read-only engine (no NLP stages loaded) for one request."""
-    state = request.app.state
-    engine = Engine(state.db, config=state.config, stages=[])
+    """A read-only engine for one request, given back to the pool after it."""
+    pool: EnginePool = request.app.state.engines
+    engine = pool.take()
     try:
         yield engine
     finally:
-        engine.close()
+        pool.give_back(engine)
 
 
 EngineDep = Annotated[Engine, Depends(open_engine)]
@@ -133,15 +195,18 @@ def _handle_errors(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, invalid_request)
 
 
-def cached(request: Request, engine: Engine, render: Callable[[], Response]) -> Response:
-    """``render()``'s answer, kept for this URL until the store changes."""
+def cached(
+    request: Request, engine: Engine, render: Callable[[], Response], version: Version | None
+) -> Response:
+    """``render()``'s answer, kept for this URL while ``version`` stays the same (the
+    store's version when None is given)."""
 
     def rendered() -> tuple[int, str, bytes]:
         response = render()
         return response.status_code, response.media_type or "text/html", bytes(response.body)
 
     cache: ResponseCache = request.app.state.response_cache
-    key = (f"{request.url.path}?{request.url.query}", engine.version())
+    key = (f"{request.url.path}?{request.url.query}", version or ("store", *engine.version()))
     status, media_type, body = cache.get(key, rendered)
     return Response(body, status_code=status, media_type=media_type)
 

@@ -1,10 +1,11 @@
 """What the pages, the API and the feeds show, assembled from :class:`Engine` calls.
 
 Lists come a page at a time (``limit``, ``offset``) with links to the pages either
-side. A story's views are computed from all its articles, which at a few hundred
-articles takes longer than a page should, so they are kept in a :class:`StoryCache`
-keyed by the story and the store's version (any committed write starts afresh), and
-the rendered story pages in a :class:`ResponseCache` keyed by URL and version.
+side. A story's page is cut from its stored document (:meth:`Engine.story_document`),
+computed once per change of the story by whichever process gets there first and
+shared by all through the store; each process keeps the documents it read in a
+:class:`StoryCache` and the answers it rendered in a :class:`ResponseCache`, keyed
+by the version of the story's stored views (story pages) or of the store (lists).
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from typing import Any
 from starlette.datastructures import URL
 
 from ..engine import Engine
-from ..model import Article, Story, format_datetime, parse_datetime
+from ..model import Article
+from ..views.document import listed
 
 #: items per page unless asked otherwise, and the most one page may hold
 PAGE_SIZE, MAX_PAGE_SIZE = 20, 100
@@ -51,11 +53,11 @@ def front(engine: Engine, url: URL, limit: int = PAGE_SIZE, offset: int = 0) -> 
     ids = store.story_ids("storyline", limit, offset, by_day=True)
     events = store.events_of(ids, EVENTS_LISTED)
     counts = store.count_events(ids)
-    listed = store.story_listings(ids + [e for each in events.values() for e in each])
+    listings = store.story_listings(ids + [e for each in events.values() for e in each])
     found = [
         {
-            **_listed(listed[storyline_id]),
-            "events": [_listed(listed[e]) for e in events[storyline_id]],
+            **listed(listings[storyline_id]),
+            "events": [listed(listings[e]) for e in events[storyline_id]],
             "events_total": counts[storyline_id],
         }
         for storyline_id in ids
@@ -66,66 +68,27 @@ def front(engine: Engine, url: URL, limit: int = PAGE_SIZE, offset: int = 0) -> 
     }
 
 
-def _listed(row: dict[str, Any]) -> dict[str, Any]:
-    """A store listing in the shape of :func:`coverage`."""
-    return {
-        "id": row["id"],
-        "kind": row["kind"],
-        "title": row["title"],
-        "articles": row["articles"],
-        "independent_reports": row["independent_reports"],
-        "copies": row["articles"] - row["independent_reports"],
-        "first_published": format_datetime(parse_datetime(row["first_published"])),
-        "last_published": format_datetime(parse_datetime(row["last_published"])),
-    }
-
-
-def coverage(story: Story) -> dict[str, Any]:
-    """A story's listing: title, dates and how many outlets covered it, and how."""
-    return {
-        "id": story.id,
-        "kind": story.kind,
-        "title": story.title,
-        "articles": len(story.articles),
-        "independent_reports": story.independent_reports,
-        "copies": story.copies,
-        "first_published": format_datetime(story.first_published),
-        "last_published": format_datetime(story.last_published),
-    }
-
-
-def article_meta(article: Article) -> dict[str, Any]:
-    """An article without its text and annotations, for listings."""
-    return {
-        "id": article.id,
-        "title": article.title,
-        "outlet": article.outlet,
-        "author": article.author,
-        "url": article.url,
-        "published": format_datetime(article.published),
-        "event": article.event,
-        "storyline": article.storyline,
-        "copy_of": article.copy_of.to_dict() if article.copy_of else None,
-    }
+#: what a cached answer is kept for: a story's stored views, or the store as a whole
+Version = tuple[Any, ...]
 
 
 class StoryCache:
-    """The last ``size`` stories computed, keyed by (story, store version); thread-safe."""
+    """The last ``size`` story documents read, keyed by (story, version); thread-safe."""
 
     def __init__(self, size: int = 256) -> None:
         self.size = size
-        self._found: OrderedDict[tuple[str, tuple[int, int]], dict[str, Any]] = OrderedDict()
+        self._found: OrderedDict[tuple[str, Version], dict[str, Any]] = OrderedDict()
         self._lock = threading.Lock()
 
     def get(
-        self, key: tuple[str, tuple[int, int]], compute: Callable[[], dict[str, Any]]
+        self, key: tuple[str, Version], compute: Callable[[], dict[str, Any]]
     ) -> dict[str, Any]:
         with self._lock:
             found = self._found.get(key)
             if found is not None:
                 self._found.move_to_end(key)
                 return found
-        # computed outside the lock: two requests may both compute it, neither waits
+        # read outside the lock: two requests may both read it, neither waits
         found = compute()
         with self._lock:
             self._found[key] = found
@@ -135,19 +98,17 @@ class StoryCache:
 
 
 class ResponseCache:
-    """Rendered answers (status, media type, body) keyed by (URL, store version), the
+    """Rendered answers (status, media type, body) keyed by (URL, version), the
     least recently used dropped beyond ``max_bytes``; thread-safe."""
 
     def __init__(self, max_bytes: int = 64 << 20) -> None:
         self.max_bytes = max_bytes
-        self._found: OrderedDict[tuple[str, tuple[int, int]], tuple[int, str, bytes]] = (
-            OrderedDict()
-        )
+        self._found: OrderedDict[tuple[str, Version], tuple[int, str, bytes]] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
 
     def get(
-        self, key: tuple[str, tuple[int, int]], render: Callable[[], tuple[int, str, bytes]]
+        self, key: tuple[str, Version], render: Callable[[], tuple[int, str, bytes]]
     ) -> tuple[int, str, bytes]:
         with self._lock:
             found = self._found.get(key)
@@ -167,6 +128,15 @@ class ResponseCache:
         return found
 
 
+def story_version(engine: Engine, story_id: str) -> Version | None:
+    """What a story's rendered answers are kept for: the version of its stored views
+    (None while it has none, or for an unknown story)."""
+    state = engine.views.state(story_id) if engine.store.versioned else None
+    if state is None or not state.servable:
+        return None
+    return ("story", story_id, state.stored)
+
+
 def story(
     engine: Engine,
     story_id: str,
@@ -175,12 +145,17 @@ def story(
     offset: int = 0,
     cache: StoryCache | None = None,
 ) -> dict[str, Any]:
-    """Everything the story page shows, as plain data, with one page of its articles."""
-    whole = (
-        cache.get((story_id, engine.version()), lambda: _whole_story(engine, story_id))
-        if cache is not None
-        else _whole_story(engine, story_id)
-    )
+    """Everything the story page shows, as plain data, with one page of its articles.
+
+    Read from the story's stored document, stale or not: the ingest run that made it
+    stale brings it up to date when it ends.
+    """
+
+    def read() -> dict[str, Any]:
+        return engine.story_document(story_id, stale_ok=True)
+
+    version = story_version(engine, story_id) if cache is not None else None
+    whole = cache.get((story_id, version), read) if cache and version else read()
     articles = whole["articles"]
     more = offset + limit < len(articles)
     return {
@@ -188,16 +163,6 @@ def story(
         "articles": articles[offset : offset + limit],
         "articles_page": page(url, limit, offset, len(articles), more),
     }
-
-
-def _whole_story(engine: Engine, story_id: str) -> dict[str, Any]:
-    found = engine.story_page(story_id)
-    data = found.story.to_dict()
-    data["headline"] = found.headline
-    data["articles"] = [article_meta(a) for a in found.articles]
-    data["events"] = [coverage(e) for e in found.events]
-    data["outlets"] = outlets(found.articles, found.story)
-    return data
 
 
 def entity(
@@ -224,27 +189,6 @@ def search(
     found = engine.search(query, limit, offset)
     more = any(len(found[kind]) == limit for kind in ("articles", "quotes", "entities"))
     return {"query": query, **found, "page": page(url, limit, offset, None, more)}
-
-
-def outlets(articles: list[Article], story: Story) -> list[dict[str, Any]]:
-    """Coverage by outlet in order of first report: articles, originals, copies."""
-    copied = {r.copy for r in story.republications}
-    found: dict[str, dict[str, Any]] = {}
-    for article in articles:  # publication order
-        name = article.outlet or "unknown outlet"
-        entry = found.setdefault(
-            name,
-            {
-                "outlet": name,
-                "first": format_datetime(article.published),
-                "articles": 0,
-                "originals": 0,
-                "copies": 0,
-            },
-        )
-        entry["articles"] += 1
-        entry["copies" if article.id in copied else "originals"] += 1
-    return list(found.values())
 
 
 def entities_of(article: Article) -> list[dict[str, Any]]:

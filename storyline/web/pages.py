@@ -24,8 +24,12 @@ Offset = Annotated[int, Query(ge=0)]
 @router.get("/", response_class=HTMLResponse)
 def home(
     request: Request, engine: EngineDep, limit: Limit = content.PAGE_SIZE, offset: Offset = 0
-) -> HTMLResponse:
-    return html(request, "home.html", front=content.front(engine, request.url, limit, offset))
+) -> Response:
+    def render() -> Response:
+        found = content.front(engine, request.url, limit, offset)
+        return html(request, "home.html", front=found)
+
+    return cached(request, engine, render, None)
 
 
 @router.get("/stories/{story_id}", response_class=HTMLResponse)
@@ -41,7 +45,10 @@ def story(
         found = content.story(engine, story_id, request.url, limit, offset, cache)
         return html(request, "story.html", story=found)
 
-    return cached(request, engine, render)
+    version = content.story_version(engine, story_id)
+    if version is None:  # computed now, and stored for the next request
+        return render()
+    return cached(request, engine, render, version)
 
 
 @router.get("/articles/{article_id}", response_class=HTMLResponse)
@@ -83,13 +90,17 @@ def search(
     q: str = "",
     limit: Limit = content.PAGE_SIZE,
     offset: Offset = 0,
-) -> HTMLResponse:
+) -> Response:
     if not q.strip():
         return html(request, "search.html", query="", results=None)
-    try:
-        results = content.search(engine, q, request.url, limit, offset)
-    except QueryError as error:
-        return html(
-            request, "search.html", status_code=400, query=q, results=None, error=str(error)
-        )
-    return html(request, "search.html", query=q, results=results)
+
+    def render() -> Response:
+        try:
+            results = content.search(engine, q, request.url, limit, offset)
+        except QueryError as error:
+            return html(
+                request, "search.html", status_code=400, query=q, results=None, error=str(error)
+            )
+        return html(request, "search.html", query=q, results=results)
+
+    return cached(request, engine, render, None)
