@@ -354,13 +354,15 @@ class Clusterer(BaseStage):
             copied.absorb(vectors, article.published)
             state.add(copied)
             return copied
-        matches = []
+        matches, too_far = [], []
         for event in state.candidates("event", vectors):
             dated_gap = event.gap_days(article.published)
             age_gap = event.age_gap_days(vectors.get(AGES, {}))
             stated = [g for g in (dated_gap, age_gap) if g is not None]
             gap = max(stated) if stated else None
             if gap is not None and gap > config.event_window_days:
+                by = "dates" if gap == dated_gap else "stated ages"
+                too_far.append(f"{event.id} ({by} {gap:.0f} days apart)")
                 continue
             features = self.features(vectors, event)
             decay = 1.0 if gap is None else 1 / (1 + gap / config.event_window_days)
@@ -383,9 +385,16 @@ class Clusterer(BaseStage):
             )
         event.absorb(vectors, article.published)
         state.add(event)
-        state.assignments.append(
-            _assignment(article.id, "event", event.id, best, runner_up, config.event_threshold)
+        decision = _assignment(
+            article.id, "event", event.id, best, runner_up, config.event_threshold
         )
+        if too_far:
+            # the candidates left out for time are often the closest in words: say so
+            shown = ", ".join(too_far[:3]) + (
+                f" and {len(too_far) - 3} more" if len(too_far) > 3 else ""
+            )
+            decision.reason += f"; outside the event window: {shown}"
+        state.assignments.append(decision)
         return event
 
     def _event_of_copy_group(self, article: Article) -> Profile | None:

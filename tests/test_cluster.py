@@ -289,3 +289,4 @@ def test_cluster_a_milestone_of_childhood_dates_an_article_without_an_age(
     assert stated.storyline == walking.storyline
     decision = clusterer.state.assignments[-2]
     assert decision.created is not together
+    assert ("outside the event window" in decision.reason) is not together

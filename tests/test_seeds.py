@@ -132,8 +132,10 @@ def test_seeds_after_other_news_the_first_steps_are_one_event_apart_from_the_res
     with cli.engine() as engine:
         check_two_events(engine, seeds)
         [walking] = [a for a in engine.articles() if "Miles was born in May of 2018" in a.text]
+        [resemblance] = [a for a in engine.articles() if a.title.startswith(RESEMBLANCE)]
         [decision] = [d for d in engine.why(walking.id) if d.kind == "event"]
     # the article without a date or an age is kept out of the 9-weeks-old event by
-    # the milestone it reports (first steps), not by its words
+    # the milestone it reports (first steps), not by its words, and the log says so
     assert decision.created
+    assert f"outside the event window: {resemblance.event} (stated ages" in decision.reason
     assert any(f.attribute == "life_stage" for f in walking.facts)
