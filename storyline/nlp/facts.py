@@ -491,8 +491,8 @@ def _life_stages(article: Article, subjects: _Subjects, anchor: Anchor | None) -
     The subject is the last name earlier in the sentence, else (when the sentence
     names nobody) the child last named before it ("caught his first steps"). It
     must be a child of the article ("his son, Miles", "Miles, 9 weeks old"): an
-    adult "walking" or a country's "first steps" towards a deal is no age. A milestone still to come
-    ("he might take his first steps") dates nothing.
+    adult "walking" or a country's "first steps" towards a deal is no age. A
+    milestone still to come ("he might take his first steps") dates nothing.
     """
     text = article.text
     children = {entity_key(c.canonical) for c in subjects.children}
