@@ -35,7 +35,7 @@ from datetime import datetime, timedelta
 from typing import ClassVar
 
 from .config import Config
-from .model import Article, Assignment
+from .model import Article, Assignment, Fact
 from .pipeline import BaseStage
 from .text import content_terms, name_terms, short_hash
 
@@ -371,13 +371,15 @@ class Clusterer(BaseStage):
             copied.absorb(vectors, article.published)
             state.add(copied)
             return copied
-        matches = []
+        matches, too_far = [], []
         for event in state.candidates("event", vectors):
             dated_gap = event.gap_days(article.published)
             age_gap = event.age_gap_days(vectors.get(AGES, {}))
             stated = [g for g in (dated_gap, age_gap) if g is not None]
             gap = max(stated) if stated else None
             if gap is not None and gap > config.event_window_days:
+                by = "dates" if gap == dated_gap else "stated ages"
+                too_far.append(f"{event.id} ({by} {gap:.0f} days apart)")
                 continue
             features = self.features(vectors, event)
             decay = 1.0 if gap is None else 1 / (1 + gap / config.event_window_days)
@@ -400,9 +402,16 @@ class Clusterer(BaseStage):
             )
         event.absorb(vectors, article.published)
         state.add(event)
-        state.assignments.append(
-            _assignment(article.id, "event", event.id, best, runner_up, config.event_threshold)
+        decision = _assignment(
+            article.id, "event", event.id, best, runner_up, config.event_threshold
         )
+        if too_far:
+            # the candidates left out for time are often the closest in words: say so
+            shown = ", ".join(too_far[:3]) + (
+                f" and {len(too_far) - 3} more" if len(too_far) > 3 else ""
+            )
+            decision.reason += f"; outside the event window: {shown}"
+        state.assignments.append(decision)
         return event
 
     def _event_of_copy_group(self, article: Article) -> Profile | None:
@@ -515,24 +524,41 @@ def stated_ages(article: Article) -> Vector:
     A person is keyed by each word of the name the fact gives ("miles stephens"
     also counts as "miles" and "stephens"), as a follow-up often names a child by
     first name alone. "14 months old" is [14, 15) months; "about" widens it by one
-    unit each side.
+    unit each side. A milestone of early childhood ("is walking now") counts as the
+    ages at which children reach it (``life_stage`` facts), which dates an undated
+    article that states no age.
     """
     ages: Vector = {}
     for fact in article.facts:
-        match = _AGE.fullmatch(fact.value) if fact.attribute == "age" else None
-        if match is None or not fact.entity.strip():
+        span = _age_days(fact)
+        if span is None or not fact.entity.strip():
             continue
-        unit = _UNIT_DAYS[match.group(2)]
-        amount = float(match.group(1))
-        low, high = amount * unit, (amount + 1) * unit
-        if fact.qualifier == "about":
-            low, high = low - unit, high
+        low, high = span
         name = fact.entity.casefold().replace("\u2019s", "").replace("'s", "")
         words = re.findall(r"[^\W_]+", name)
         for key in {" ".join(words), *words} - {""}:
             ages[f"low:{key}"] = min(low, ages.get(f"low:{key}", low))
             ages[f"high:{key}"] = max(high, ages.get(f"high:{key}", high))
     return ages
+
+
+def _age_days(fact: Fact) -> tuple[float, float] | None:
+    """The ages in days an ``age`` or ``life_stage`` fact puts its person at."""
+    if fact.attribute == "life_stage":
+        ends = [_AGE.fullmatch(end) for end in fact.value.split("/")]
+        if len(ends) != 2 or None in ends:
+            return None
+        low, high = (float(m.group(1)) * _UNIT_DAYS[m.group(2)] for m in ends if m)
+        return low, high
+    match = _AGE.fullmatch(fact.value) if fact.attribute == "age" else None
+    if match is None:
+        return None
+    unit = _UNIT_DAYS[match.group(2)]
+    amount = float(match.group(1))
+    low, high = amount * unit, (amount + 1) * unit
+    if fact.qualifier == "about":
+        low -= unit
+    return low, high
 
 
 def _age_span(known: Vector, stated: Vector) -> Vector:

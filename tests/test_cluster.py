@@ -225,7 +225,9 @@ def test_cluster_non_english_articles_are_grouped_apart_from_unrelated_news(
     assert rates.storyline != first.storyline
 
 
-def _child_article(article_id: str, age: str, qualifier: str | None = None) -> Article:
+def _child_article(
+    article_id: str, age: str, qualifier: str | None = None, attribute: str = "age"
+) -> Article:
     from storyline.model import Fact
 
     text = (
@@ -237,7 +239,7 @@ def _child_article(article_id: str, age: str, qualifier: str | None = None) -> A
         id=article_id,
         title="Dana Reyes shares a video of her son Theo",
         text=text,
-        facts=[Fact("Theo", "age", age, 0, 1, qualifier=qualifier)],
+        facts=[Fact("Theo", attribute, age, 0, 1, qualifier=qualifier)],
     )
 
 
@@ -267,3 +269,24 @@ def test_cluster_ages_of_one_person_far_apart_date_undated_articles_apart(
         assert decision.features.get("age_gap_days", 0.0) == 0.0
     else:
         assert decision.created and "new event" in decision.reason
+
+
+@pytest.mark.parametrize(
+    ("age", "together"),
+    [("P9W", False), ("P3Y", False), ("P14M", True), ("P9M", True)],
+)
+def test_cluster_a_milestone_of_childhood_dates_an_article_without_an_age(
+    age: str, together: bool
+) -> None:
+    from storyline.cluster import Clusterer
+
+    clusterer = Clusterer(Config())
+    stated = clusterer(_child_article("stated", age))
+    walking = clusterer(
+        _child_article("walking", "P8.2M/P17.6M", "walking alone", attribute="life_stage")
+    )
+    assert (stated.event == walking.event) is together
+    assert stated.storyline == walking.storyline
+    decision = clusterer.state.assignments[-2]
+    assert decision.created is not together
+    assert ("outside the event window" in decision.reason) is not together

@@ -222,3 +222,41 @@ def test_facts_round_trip_through_dicts() -> None:
     built = article("Baby Miles is about 14 months old.", MILES, published=PUBLISHED)
     for fact in extract_facts(built):
         assert Fact.from_dict(fact.to_dict()) == fact
+
+
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [
+        ("Her son, Miles Stephens, is walking now. It is cute.", "Miles Stephens, is walking"),
+        (
+            "Teigen shared a video of baby Miles taking his first steps.",
+            "Miles taking his first steps",
+        ),
+        (
+            'Her son, Miles, was at home. "I think I just caught his first real steps," she wrote.',
+            "first real steps",
+        ),
+    ],
+)
+def test_facts_life_stage_of_a_child(text: str, span: str) -> None:
+    built = article(text, {**MILES, "Teigen": ("PERSON", "Chrissy Teigen")})
+    [fact] = facts_of(built, "life_stage")
+    assert (fact.entity, fact.value, fact.qualifier) == (
+        "Miles Stephens",
+        "P8.2M/P17.6M",
+        "walking alone",
+    )
+    assert built.text[fact.start : fact.end] == span
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Senator Ana Ruiz was walking to the Capitol when reporters stopped her.",
+        "Her son, Miles, is 9 weeks old. Iran took its first steps towards a deal.",
+        "Her son, Miles, is 9 weeks old. She thinks he might take his first steps in Italy.",
+    ],
+)
+def test_facts_life_stage_needs_a_child_who_reached_it(text: str) -> None:
+    names = {**MILES, "Ana Ruiz": ("PERSON", "Ana Ruiz"), "Iran": ("GPE", "Iran")}
+    assert facts_of(article(text, names), "life_stage") == []

@@ -55,8 +55,11 @@ def test_seeds_are_one_storyline(ingested: Any) -> None:
         assert [s.id for s in engine.stories()] == [storyline]
 
 
-def check_two_events(engine: Engine) -> None:
-    articles = list(engine.articles())
+def check_two_events(engine: Engine, seeds: Path | None = None) -> None:
+    """The resemblance video is one event; both first-steps articles another, same storyline."""
+    articles = [
+        a for a in engine.articles() if seeds is None or (a.path and Path(a.path).parent == seeds)
+    ]
     [resemblance] = [a for a in articles if a.title.startswith(RESEMBLANCE)]
     steps = [a for a in articles if a is not resemblance]
     assert len(steps) == 2
@@ -119,7 +122,7 @@ def test_seeds_through_the_python_api(seeds: Path, engine: Engine) -> None:
     assert len(report.events) == 2
 
 
-def test_seeds_after_other_news_the_year_old_first_steps_are_not_the_resemblance_event(
+def test_seeds_after_other_news_the_first_steps_are_one_event_apart_from_the_resemblance(
     cli: Any, seeds: Path
 ) -> None:
     example = Path(__file__).resolve().parents[1] / "storyline" / "data" / "example.jsonl"
@@ -127,9 +130,12 @@ def test_seeds_after_other_news_the_year_old_first_steps_are_not_the_resemblance
         result = cli("ingest", str(source))
         assert result.exit_code == 0, result.output
     with cli.engine() as engine:
-        articles = [a for a in engine.articles() if a.path and Path(a.path).parent == seeds]
-    assert len(articles) == 3
-    [resemblance] = [a for a in articles if a.title.startswith(RESEMBLANCE)]
-    [year_later] = [a for a in articles if "14 months old" in a.text]
-    assert year_later.event != resemblance.event
-    assert year_later.storyline == resemblance.storyline
+        check_two_events(engine, seeds)
+        [walking] = [a for a in engine.articles() if "Miles was born in May of 2018" in a.text]
+        [resemblance] = [a for a in engine.articles() if a.title.startswith(RESEMBLANCE)]
+        [decision] = [d for d in engine.why(walking.id) if d.kind == "event"]
+    # the article without a date or an age is kept out of the 9-weeks-old event by
+    # the milestone it reports (first steps), not by its words, and the log says so
+    assert decision.created
+    assert f"outside the event window: {resemblance.event} (stated ages" in decision.reason
+    assert any(f.attribute == "life_stage" for f in walking.facts)

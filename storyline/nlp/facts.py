@@ -10,6 +10,11 @@ Attributes, and the value each carries:
 ``age``
     an ISO duration ("P9W", "P14M", "P31Y"), ``unit`` its granularity and
     ``qualifier`` the hedge ("about", "nearly").
+``life_stage``
+    a milestone of early childhood that dates a child ("Miles is walking now",
+    "his first steps"): ``value`` is the ISO interval of ages at which children
+    reach it ("P8.2M/P17.6M"), ``qualifier`` the milestone ("walking alone").
+    Only for a person the article presents as a child.
 ``birth_place``, ``death_place``
     the place name.
 ``count (<noun> <predicate>)``
@@ -136,6 +141,31 @@ _BORN = re.compile(r"\b(?P<verb>born|died|killed)\b")
 _EARLIER = re.compile(
     r"\b(?:had\s+(?:\w+\s+)?(?:shown|been|had|reported|said|put|estimated|listed)|initially|originally"
     r"|at\s+first|election[- ]night|previously|earlier\s+(?:count|estimate|figure)s?)\b",
+    re.IGNORECASE,
+)
+#: milestone -> (how it is written, ages in months at which children reach it): the
+#: windows of achievement of the WHO Multicentre Growth Reference Study (2006) for
+#: motor milestones; birthdays are the day itself, within a month
+LIFE_STAGES = {
+    "walking alone": (
+        r"first\s+(?:\w+\s+)?steps?|(?:is|was|are|started|starts|began|begins|now)\s+walking"
+        r"|(?:learn(?:ed|ing|s|t)?|starting|started|began|beginning)\s+to\s+walk\b",
+        8.2, 17.6,
+    ),
+    "crawling": (r"(?:is|was|started|starts|began|begins|now)\s+crawling", 5.2, 13.5),
+    "sitting without support": (
+        r"(?:sitting|sit)\s+up\s+(?:on\s+(?:his|her)\s+own|alone)", 3.8, 9.2
+    ),
+    "first birthday": (r"first\s+birthday", 12.0, 13.0),
+    "second birthday": (r"second\s+birthday", 24.0, 25.0),
+}  # fmt: skip
+_LIFE_STAGE = re.compile(
+    "|".join(f"(?P<s{i}>\\b(?:{rx}))" for i, (rx, _, _) in enumerate(LIFE_STAGES.values())),
+    re.IGNORECASE,
+)
+#: a milestone still to come: "he might take his first steps", "is about to walk"
+_PROSPECT = re.compile(
+    r"\b(?:might|may|will|would|could|gonna|going\s+to|about\s+to|hope|hopes|soon)\s+(?:\w+\s+){0,2}$",
     re.IGNORECASE,
 )
 _APPOSITIVE_AGE = re.compile(r",\s+(?:now\s+)?(?P<num>\d{1,3}),(?=\s)")
@@ -290,6 +320,7 @@ def extract_facts(
     facts.extend(_life_events(article, times, subjects, anchor))
     facts.extend(_ages(article, times, subjects, anchor, derive))
     facts.extend(_counts(article, times, subjects, anchor))
+    facts.extend(_life_stages(article, subjects, anchor))
     return sorted(facts, key=lambda f: (f.start, f.attribute))
 
 
@@ -452,6 +483,50 @@ def _ages(
                     (start, end),
                     qualifier="from age", basis=f"age {value} as of {anchor.day.isoformat()}",
                 )  # fmt: skip
+
+
+def _life_stages(article: Article, subjects: _Subjects, anchor: Anchor | None) -> Iterator[Fact]:
+    """Milestones of a child: "Her son, Miles, is walking now", "Miles' first steps".
+
+    The subject is the last name earlier in the sentence, else (when the sentence
+    names nobody) the child last named before it ("caught his first steps"). It
+    must be a child of the article ("his son, Miles", "Miles, 9 weeks old"): an
+    adult "walking" or a country's "first steps" towards a deal is no age. A
+    milestone still to come ("he might take his first steps") dates nothing.
+    """
+    text = article.text
+    children = {entity_key(c.canonical) for c in subjects.children}
+    if not children:
+        return
+    stages = list(LIFE_STAGES.items())
+    for match in _LIFE_STAGE.finditer(text):
+        stage, (_, low, high) = stages[int(next(k for k, v in match.groupdict().items() if v)[1:])]
+        lo, _hi = sentence_bounds(text, match.start())
+        if _PROSPECT.search(text, lo, match.start()):
+            continue
+        named = [
+            m
+            for m in subjects.mentions
+            if lo <= m.start and m.end <= match.start() and m.label in SUBJECT_LABELS
+        ]
+        subject = named[-1] if named else None
+        if subject is None:
+            subject = next(
+                (
+                    m
+                    for m in reversed(subjects.mentions)
+                    if m.end <= match.start() and entity_key(m.canonical) in children
+                ),
+                None,
+            )
+        if subject is None or entity_key(subject.canonical) not in children:
+            continue
+        start = subject.start if subject.start >= lo else match.start()
+        yield _fact(
+            article, anchor, subject.canonical, "life_stage", f"P{low:g}M/P{high:g}M",
+            (start, match.end()), qualifier=stage,
+            basis=f"{stage}: reached at {low:g} to {high:g} months",
+        )  # fmt: skip
 
 
 def _hedge_of(expr: TimeExpr) -> str | None:
