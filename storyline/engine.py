@@ -637,12 +637,21 @@ class Engine:
         Snippets mark matched words with :data:`MATCH_START` and :data:`MATCH_END`.
         Raises :class:`QueryError` for an empty or malformed query.
         """
+        return self.search_page(query, limit, offset)[0]
+
+    def search_page(
+        self, query: str, limit: int = 20, offset: int = 0
+    ) -> tuple[dict[str, list[dict[str, Any]]], bool]:
+        """:meth:`search`, and whether any kind has matches past this page."""
         if not query.strip():
             raise QueryError("nothing to search for: the query is empty")
-        # entity hits are per article: group them, then page the names
-        pages = {"article": (limit, offset), "quote": (limit, offset)}
-        found = self.store.search_kinds(query, {**pages, "entity": ((offset + limit) * 5, 0)})
+        # one hit more than the page shows tells whether a next page exists; entity
+        # hits are per article: group them, then page the names
+        pages = {"article": (limit + 1, offset), "quote": (limit + 1, offset)}
+        found = self.store.search_kinds(query, {**pages, "entity": ((offset + limit + 1) * 5, 0)})
         entity_hits = found.pop("entity")
+        more = any(len(found[kind]) > limit for kind in ("article", "quote"))
+        found = {kind: hits[:limit] for kind, hits in found.items()}
         ids = {hit["article"] for hits in found.values() for hit in hits}
         known = self.store.listings(sorted(ids))
 
@@ -676,12 +685,14 @@ class Engine:
             for storyline_id, hits in storylines.items()
             if storyline_id in listed
         ]
+        names = list(entities.values())
+        more = more or len(names) > offset + limit
         return {
             "articles": articles,
             "stories": stories,
             "quotes": quotes,
-            "entities": list(entities.values())[offset : offset + limit],
-        }
+            "entities": names[offset : offset + limit],
+        }, more
 
     def entity(self, name: str) -> dict[str, Any]:
         """One named entity across storylines: its type, aliases, storylines, quotes, facts.

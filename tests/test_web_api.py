@@ -158,6 +158,18 @@ def test_web_api_search_pages(client: TestClient) -> None:
     assert 'rel="next" href="/search?q=the&amp;limit=2&amp;offset=2"' in html
 
 
+def test_web_api_search_has_no_next_page_when_a_page_holds_the_last_match(
+    client: TestClient,
+) -> None:
+    kinds = ("articles", "quotes", "entities")
+    total = max(len(follow(client, "/api/search?q=the&limit=100", kind)) for kind in kinds)
+    exact = get_json(client, f"/api/search?q=the&limit={total}")
+    assert max(len(exact[kind]) for kind in kinds) == total
+    assert exact["page"]["next"] is None
+    short = get_json(client, f"/api/search?q=the&limit={total - 1}")
+    assert short["page"]["next"]
+
+
 def test_web_api_entity_storylines_and_quotes_are_paged(client: TestClient) -> None:
     whole = get_json(client, "/api/entities/Priya%20Halvorsen?limit=100")
     assert whole["quotes_total"] == len(whole["quotes"]) >= 2

@@ -185,9 +185,8 @@ def entity(
 def search(
     engine: Engine, query: str, url: URL, limit: int = PAGE_SIZE, offset: int = 0
 ) -> dict[str, Any]:
-    """A page of matches of each kind; there is a next page while any kind fills its page."""
-    found = engine.search(query, limit, offset)
-    more = any(len(found[kind]) == limit for kind in ("articles", "quotes", "entities"))
+    """A page of matches of each kind; there is a next page while any kind has more."""
+    found, more = engine.search_page(query, limit, offset)
     return {"query": query, **found, "page": page(url, limit, offset, None, more)}
 
 
