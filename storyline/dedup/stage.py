@@ -385,31 +385,9 @@ class Deduplicator(BaseStage):
         analysis = self.analyse(article.text, article.outlet)
         link = article.copy_of
         root = self.index.key_of(link.original) if link is not None else None
-        lines = analysis.lines
-        counted = lines.keys[lines.short] if lines.keys.size else lines.keys
-        if counted.size and link is not None:
-            # as for a copy the stage links: lines shared with the original are not counted
-            if link.kind == "exact":
-                counted = counted[:0]
-            elif root is not None:
-                theirs = set(self._body_of(self.index.docs([root])[0]).lines.tolist())
-                kept = [h not in theirs for h in lines.hashes[lines.short].tolist()]
-                counted = counted[kept]
-        key = self.index.add(
-            NewDoc(
-                id=article.id,
-                root=root,
-                published=article.published,
-                length=analysis.body.length,
-                text_hash=digest,
-                bands=analysis.bands,
-                anchors=analysis.anchors,
-                lines=to_signed(distinct(counted)),
-                text=article.text,
-                outlet=article.outlet,
-                link=link,
-            )
-        )
+        kind = link.kind if link is not None else None
+        original = self.index.docs([root])[0] if root is not None else None
+        key = self.index.add(self._new_doc(article, digest, analysis, root, kind, original))
         if link is not None and root is None:
             self._waiting.setdefault(link.original, []).append((key, link))
         for copy, copied in self._waiting.pop(article.id, []):
@@ -677,17 +655,36 @@ class Deduplicator(BaseStage):
         root: int | None,
         verdict: Verdict | None,
     ) -> int:
+        kind, copied = (verdict.kind, verdict.doc) if verdict is not None else (None, None)
+        doc = self._new_doc(article, digest, analysis, root, kind, copied)
+        key = self.index.add(doc)
+        if self._pending:
+            self._added_lines.update(doc.lines)
+        if self._view is not None:
+            self._view.added(key, doc)
+        return key
+
+    def _new_doc(
+        self,
+        article: Article,
+        digest: str,
+        analysis: Analysis,
+        root: int | None,
+        kind: str | None,
+        copied: IndexedDoc | None,
+    ) -> NewDoc:
+        """What the index keeps of ``article``, a copy of kind ``kind`` of ``copied``
+        (or of nothing): the lines it shares with what it copies are that article's
+        lines, not its outlet's habits, so they are not counted for the outlet."""
         lines = analysis.lines
         counted = lines.keys[lines.short] if lines.keys.size else lines.keys
-        if counted.size and verdict is not None:
-            # lines shared with the copied article are its lines, not this outlet's habits
-            source = lines.hashes[lines.short]
-            if verdict.kind == "exact":
+        if counted.size and kind is not None:
+            if kind == "exact":
                 counted = counted[:0]
-            else:
-                theirs = set(self._body_of(verdict.doc).lines.tolist())
-                counted = counted[[h not in theirs for h in source.tolist()]]
-        doc = NewDoc(
+            elif copied is not None:
+                theirs = set(self._body_of(copied).lines.tolist())
+                counted = counted[[h not in theirs for h in lines.hashes[lines.short].tolist()]]
+        return NewDoc(
             id=article.id,
             root=root,
             published=article.published,
@@ -700,12 +697,6 @@ class Deduplicator(BaseStage):
             outlet=article.outlet,
             link=article.copy_of,
         )
-        key = self.index.add(doc)
-        if self._pending:
-            self._added_lines.update(doc.lines)
-        if self._view is not None:
-            self._view.added(key, doc)
-        return key
 
     def _take_over(self, article: Article, old: IndexedDoc, key: int, evidence: Verdict) -> None:
         """``article`` was published before the group's original: it becomes the original."""
