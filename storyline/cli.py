@@ -88,15 +88,28 @@ def main(ctx: click.Context, db: str | None, config_path: str | None) -> None:
     is_flag=True,
     help="Let URLs reach private, loopback and link-local addresses (refused by default).",
 )
+@click.option(
+    "--no-refresh",
+    "no_refresh",
+    is_flag=True,
+    help="Leave the stories' stored views stale (for a bulk load; `storyline refresh` later).",
+)
 @click.pass_context
 @handles_errors
-def ingest(ctx: click.Context, inputs: tuple[str, ...], as_json: bool, allow_private: bool) -> None:
+def ingest(
+    ctx: click.Context,
+    inputs: tuple[str, ...],
+    as_json: bool,
+    allow_private: bool,
+    no_refresh: bool,
+) -> None:
     """Ingest text, HTML and JSON Lines files, directories, .gz variants, - for stdin,
     WARC files (.warc, .warc.gz; resumed where an interrupted run stopped) and
     http(s) URLs (fetched politely: robots.txt, rate limits, retries).
 
     Bad inputs are reported with their file and line and skipped; the exit status is 1
-    when any input failed.
+    when any input failed. The stored views of the stories the run touched are
+    computed at its end, unless --no-refresh.
     """
     err = Console(stderr=True)
 
@@ -109,20 +122,29 @@ def ingest(ctx: click.Context, inputs: tuple[str, ...], as_json: bool, allow_pri
     show_progress = err.is_terminal and not as_json
     report = IngestReport()
     with open_engine(ctx) as engine:
+        # the views are computed once, after every input, not after each kind
         if files and show_progress:
             with _progress_bar(err) as update:
-                report.add(engine.ingest(files, on_error=on_error, progress=update))
+                report.add(engine.ingest(files, on_error=on_error, progress=update, refresh=False))
         elif files:
-            report.add(engine.ingest(files, on_error=on_error))
+            report.add(engine.ingest(files, on_error=on_error, refresh=False))
         for warc in warcs:
             if show_progress:
                 with _progress_bar(err) as update:
-                    report.add(engine.ingest_warc(warc, on_error=on_error, progress=update))
+                    report.add(
+                        engine.ingest_warc(warc, on_error=on_error, progress=update, refresh=False)
+                    )
             else:
-                report.add(engine.ingest_warc(warc, on_error=on_error))
+                report.add(engine.ingest_warc(warc, on_error=on_error, refresh=False))
         if urls:
             _warn_without_contact(engine.config, err)
-            report.add(engine.ingest_urls(urls, allow_private=allow_private, on_error=on_error))
+            report.add(
+                engine.ingest_urls(
+                    urls, allow_private=allow_private, on_error=on_error, refresh=False
+                )
+            )
+        if not no_refresh:
+            engine.refresh_views()
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=2))
     else:

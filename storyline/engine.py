@@ -393,11 +393,13 @@ class Engine:
         *,
         on_error: Callable[[InputError], None] | None = None,
         progress: Progress | None = None,
+        refresh: bool = True,
     ) -> IngestReport:
-        """Ingest the article pages of a WARC file; a re-run resumes where one stopped."""
+        """Ingest the article pages of a WARC file; a re-run resumes where one stopped
+        (``refresh``: as for :meth:`ingest_extracted`)."""
         from .warc import ingest_warc
 
-        return ingest_warc(self, path, on_error=on_error, progress=progress)
+        return ingest_warc(self, path, on_error=on_error, progress=progress, refresh=refresh)
 
     def ingest_urls(
         self,
@@ -405,10 +407,12 @@ class Engine:
         *,
         allow_private: bool = False,
         on_error: Callable[[InputError], None] | None = None,
+        refresh: bool = True,
     ) -> IngestReport:
         """Fetch web pages (politely, see ``net/``), extract and ingest them.
 
-        A URL already in the store is not fetched again.
+        A URL already in the store is not fetched again (``refresh``: as for
+        :meth:`ingest_extracted`).
         """
         from .net import Fetcher, fetch_article
 
@@ -423,7 +427,7 @@ class Engine:
                     items.append(fetch_article(fetcher, url, self.config.min_words))
                 except InputError as error:
                     items.append(error)
-        report = self.ingest_extracted(items, on_error=on_error)
+        report = self.ingest_extracted(items, on_error=on_error, refresh=refresh)
         report.read += len(wanted) - len(items)
         report.known += len(wanted) - len(items)
         return report

@@ -160,8 +160,10 @@ def ingest_warc(
     *,
     on_error: Callable[[InputError], None] | None = None,
     progress: Callable[[int, int | None], None] | None = None,
+    refresh: bool = True,
 ) -> IngestReport:
-    """Ingest one WARC file, resuming where an earlier run on the same file stopped."""
+    """Ingest one WARC file, resuming where an earlier run on the same file stopped
+    (``refresh``: as for :meth:`Engine.ingest_extracted`)."""
     from .engine import IngestReport
 
     file = Path(path)
@@ -184,7 +186,7 @@ def ingest_warc(
         handle.seek(done.next_offset)
         earlier = done.records
         reader = WarcReader(handle, str(path), engine.config.max_article_bytes, done.records)
-        report = _ingest(engine, reader, done, total, on_error, progress)
+        report = _ingest(engine, reader, done, total, on_error, progress, refresh)
     if earlier:
         report.skipped["read by an earlier run"] = earlier
     return report
@@ -197,6 +199,7 @@ def _ingest(
     total: int,
     on_error: Callable[[InputError], None] | None,
     progress: Callable[[int, int | None], None] | None,
+    refresh: bool,
 ) -> IngestReport:
     broken = False
 
@@ -219,7 +222,9 @@ def _ingest(
         done.next_offset, done.records = reader.next_offset, reader.records
         engine.store.save_warc_progress(done)
 
-    report = engine.ingest_extracted(extracted(), on_error=on_error, after_batch=checkpoint)
+    report = engine.ingest_extracted(
+        extracted(), on_error=on_error, after_batch=checkpoint, refresh=refresh
+    )
     if not broken:
         done.finished = True
         with engine.store.atomic():

@@ -123,6 +123,23 @@ def test_cli_ingest_prints_the_one_line_summary(cli: Any, write: Write, record: 
         assert storylines == len(engine.stories())
 
 
+def test_cli_ingest_stores_the_views_of_what_it_touched_unless_told_not_to(
+    cli: Any, write: Write, record: Record
+) -> None:
+    first = write("first.jsonl", [record(key) for key in KEYS[:3]])
+    assert cli("ingest", str(first)).exit_code == 0
+    with cli.engine() as engine:
+        assert engine.views.stale() == []
+    later = write("later.jsonl", [record(key) for key in KEYS[3:]])
+    assert cli("ingest", "--no-refresh", str(later)).exit_code == 0
+    with cli.engine() as engine:
+        assert engine.views.stale() != []
+    result = cli("refresh")
+    assert result.exit_code == 0, result.output
+    with cli.engine() as engine:
+        assert engine.views.stale() == []
+
+
 def test_cli_ingest_again_is_a_no_op(cli: Any, write: Write, record: Record) -> None:
     path = write("feed.jsonl", [record(key) for key in KEYS])
     cli("ingest", str(path))
