@@ -292,24 +292,21 @@ class ClusterState:
 class ArticleTerms:
     """What clustering reads of one article that depends on the article alone.
 
-    Term frequencies of each space (``1 + log(count)``, before the inverse document
-    frequency that depends on everything seen before) and the stated ages. The
-    Spark job computes them in parallel and ships them to its sequential
+    The count of each term in each space (the weights need the document
+    frequencies, which depend on everything seen before) and the stated ages.
+    The Spark job takes them in parallel and ships them to its sequential
     storyline pass instead of the articles.
     """
 
     id: str
     published: datetime | None
-    tf: dict[str, dict[str, float]]
+    counts: dict[str, dict[str, int]]
     ages: Vector
 
     @classmethod
     def of(cls, article: Article) -> ArticleTerms:
-        tf = {
-            space: {term: 1 + math.log(count) for term, count in Counter(terms).items()}
-            for space, terms in article_terms(article).items()
-        }
-        return cls(article.id, article.published, tf, stated_ages(article))
+        counts = {space: dict(Counter(terms)) for space, terms in article_terms(article).items()}
+        return cls(article.id, article.published, counts, stated_ages(article))
 
 
 @dataclass(slots=True)
@@ -382,14 +379,14 @@ class Clusterer(BaseStage):
         state = self.state
         state.doc_count += 1
         vectors: Vectors = {}
-        for space, frequencies in terms.tf.items():
-            for term in frequencies:
+        for space, counts in terms.counts.items():
+            for term in counts:
                 key = f"{space}:{term}"
                 state.df[key] += 1
                 state.df_delta[key] += 1
             weights = {
-                term: tf * _idf(state.doc_count, state.df[f"{space}:{term}"])
-                for term, tf in frequencies.items()
+                term: (1 + math.log(count)) * _idf(state.doc_count, state.df[f"{space}:{term}"])
+                for term, count in counts.items()
             }
             vectors[space] = _unit(_top(weights, ARTICLE_TERMS))
         if terms.ages:
