@@ -51,7 +51,8 @@ test: lint typecheck
 # Benchmarks print ours and the named baseline side by side; see docs/benchmarks.md.
 BENCH_STAMP := $(VENV)/.installed-bench
 BENCHES := bench-dedup bench-cluster bench-cluster-speed bench-quotes bench-ner bench-nlp-speed \
-	bench-times bench-contradictions bench-warc bench-watch bench-web bench-spark
+	bench-times bench-contradictions bench-warc bench-watch bench-web bench-spark \
+	bench-storyline-pass
 .PHONY: $(BENCHES)
 
 bench: $(BENCHES)
@@ -87,6 +88,9 @@ bench-web: $(BENCH_STAMP)
 bench-spark: $(BENCH_STAMP)
 	$(BIN)/python -m pip install -q -c requirements.lock -e ".[test,bench,spark]"
 	$(BIN)/python bench/spark_bench.py --articles $(or $(SPARK_ARTICLES),20000)
+# the Spark job's storyline pass on the driver: terms taken in it against taken beforehand
+bench-storyline-pass: $(BENCH_STAMP)
+	$(BIN)/python bench/storyline_pass.py --articles 2000 --rounds 3
 
 # Re-pin every dependency from a fresh environment (run after changing pyproject.toml).
 lock:

@@ -288,6 +288,27 @@ class ClusterState:
                     _post(index[key], profile.id)
 
 
+@dataclass(frozen=True, slots=True)
+class ArticleTerms:
+    """What clustering reads of one article that depends on the article alone.
+
+    The count of each term in each space (the weights need the document
+    frequencies, which depend on everything seen before) and the stated ages.
+    The Spark job takes them in parallel and ships them to its sequential
+    storyline pass instead of the articles.
+    """
+
+    id: str
+    published: datetime | None
+    counts: dict[str, dict[str, int]]
+    ages: Vector
+
+    @classmethod
+    def of(cls, article: Article) -> ArticleTerms:
+        counts = {space: dict(Counter(terms)) for space, terms in article_terms(article).items()}
+        return cls(article.id, article.published, counts, stated_ages(article))
+
+
 @dataclass(slots=True)
 class Match:
     target: str
@@ -314,12 +335,10 @@ class Clusterer(BaseStage):
         self.model = model
 
     def __call__(self, article: Article) -> Article:
-        when = article.published
-        if when is not None and (self.state.newest is None or when > self.state.newest):
-            self.state.newest = when
+        self._newest(article.published)
         vectors = self.vectorise(article)
         event = self._place_in_event(article, vectors)
-        self._place_in_storyline(article, event, vectors)
+        self._place_in_storyline(article.id, article.published, event, vectors)
         article.event, article.storyline = event.id, event.storyline
         return article
 
@@ -327,26 +346,40 @@ class Clusterer(BaseStage):
         """Place an article whose event is decided elsewhere in a storyline, as on arrival.
 
         The Spark job clusters events per time window and stitches them across
-        windows; it then links those events into storylines with this, over the
-        whole ``storyline_window_days``, in publication order. ``event`` is the
+        windows; it then links those events into storylines over the whole
+        ``storyline_window_days``, in publication order, with :meth:`follow_terms`
+        (this, with the terms taken from the article here). ``event`` is the
         caller's profile of the article's event: its ``storyline`` is set when
         the event's first article arrives, and later articles follow it.
         """
-        when = article.published
-        if when is not None and (self.state.newest is None or when > self.state.newest):
-            self.state.newest = when
+        self._newest(article.published)
         vectors = self.vectorise(article)
-        self._place_in_storyline(article, event, vectors)
+        self._place_in_storyline(article.id, article.published, event, vectors)
         article.event, article.storyline = event.id, event.storyline
         return article
 
+    def follow_terms(self, terms: ArticleTerms, event: Profile) -> str:
+        """:meth:`follow` for an article known by its terms (computed in advance); its storyline."""
+        self._newest(terms.published)
+        vectors = self.weigh(terms)
+        self._place_in_storyline(terms.id, terms.published, event, vectors)
+        assert event.storyline is not None
+        return event.storyline
+
+    def _newest(self, when: datetime | None) -> None:
+        if when is not None and (self.state.newest is None or when > self.state.newest):
+            self.state.newest = when
+
     def vectorise(self, article: Article) -> Vectors:
         """The article's unit TF-IDF vector in each space; counts it into the frequencies."""
+        return self.weigh(ArticleTerms.of(article))
+
+    def weigh(self, terms: ArticleTerms) -> Vectors:
+        """:meth:`vectorise` for terms computed in advance: the part that depends on order."""
         state = self.state
         state.doc_count += 1
         vectors: Vectors = {}
-        for space, terms in article_terms(article).items():
-            counts = Counter(terms)
+        for space, counts in terms.counts.items():
             for term in counts:
                 key = f"{space}:{term}"
                 state.df[key] += 1
@@ -356,9 +389,8 @@ class Clusterer(BaseStage):
                 for term, count in counts.items()
             }
             vectors[space] = _unit(_top(weights, ARTICLE_TERMS))
-        ages = stated_ages(article)
-        if ages:
-            vectors[AGES] = ages
+        if terms.ages:
+            vectors[AGES] = terms.ages
         return vectors
 
     def features(self, vectors: Vectors, profile: Profile) -> dict[str, float]:
@@ -443,15 +475,17 @@ class Clusterer(BaseStage):
         )
         return event
 
-    def _place_in_storyline(self, article: Article, event: Profile, vectors: Vectors) -> None:
+    def _place_in_storyline(
+        self, article: str, published: datetime | None, event: Profile, vectors: Vectors
+    ) -> None:
         state, config = self.state, self.config
         if event.storyline is not None:
             storyline = state.storyline(event.storyline)
-            storyline.absorb(vectors, article.published)
+            storyline.absorb(vectors, published)
             state.add(storyline)
             state.assignments.append(
                 Assignment(
-                    article=article.id,
+                    article=article,
                     kind="storyline",
                     target=storyline.id,
                     created=False,
@@ -462,7 +496,7 @@ class Clusterer(BaseStage):
             return
         matches = []
         for storyline in state.candidates("storyline", vectors):
-            gap = storyline.gap_days(article.published)
+            gap = storyline.gap_days(published)
             if gap is not None and gap > config.storyline_window_days:
                 continue
             features = self.features(vectors, storyline)
@@ -481,12 +515,12 @@ class Clusterer(BaseStage):
                 title=event.title,
                 seq=state.seq,
             )
-        storyline.absorb(vectors, article.published)
+        storyline.absorb(vectors, published)
         state.add(storyline)
         event.storyline = storyline.id
         state.assignments.append(
             _assignment(
-                article.id, "storyline", storyline.id, best, runner_up, config.storyline_threshold
+                article, "storyline", storyline.id, best, runner_up, config.storyline_threshold
             )
         )
 

@@ -12,9 +12,12 @@ import gzip
 import io
 import itertools
 import json
+import math
+import pickle
 import random
+import re
 import sqlite3
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from itertools import combinations
@@ -25,12 +28,31 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from storyline.cluster import (
+    AGES,
+    ARTICLE_TERMS,
+    ArticleTerms,
+    Clusterer,
+    ClusterState,
+    Profile,
+    Vectors,
+    _idf,
+    _top,
+    _unit,
+    article_terms,
+    stated_ages,
+)
 from storyline.config import Config
 from storyline.engine import Engine
 from storyline.importer import import_tables
-from storyline.model import Article
+from storyline.model import Article, Entity
 from storyline.spark import JobReport, JobSettings, run, session
-from storyline.spark.windows import Placement, stitch, windows_of
+from storyline.spark.windows import (
+    Placement,
+    link_storylines,
+    stitch,
+    windows_of,
+)
 from storyline.store import Store
 
 pytestmark = [pytest.mark.shared, pytest.mark.slow]
@@ -223,6 +245,94 @@ def test_spark_stitching_carries_an_id_across_several_windows() -> None:
     )
     assert names[(("en", 3), "e-third")] == "e-first"
     assert names[(("en", 2), "s-second")] == "s-first"
+
+
+def _annotated(number: int, record: dict[str, Any]) -> Article:
+    """An article as the NLP stages leave it: names found on some, the others without."""
+    article = Article(
+        id=record["id"],
+        text=record["text"],
+        title=record["title"],
+        published=record["published"],
+        language="en",
+    )
+    if number % 3 == 0:
+        names = re.finditer(r"\b[A-Z][a-z]+ [A-Z][a-z]+\b", article.text)
+        for match in itertools.islice(names, 6):
+            name = match.group(0)
+            article.entities.append(Entity(name, "PERSON", match.start(), match.end(), name))
+    return article
+
+
+class _PerArticle(Clusterer):
+    """The clusterer weighing terms as it did when it took them from the article itself."""
+
+    def vectorise(self, article: Article) -> Vectors:
+        state = self.state
+        state.doc_count += 1
+        vectors: Vectors = {}
+        for space, terms in article_terms(article).items():
+            counts = Counter(terms)
+            for term in counts:
+                key = f"{space}:{term}"
+                state.df[key] += 1
+                state.df_delta[key] += 1
+            weights = {
+                term: (1 + math.log(count)) * _idf(state.doc_count, state.df[f"{space}:{term}"])
+                for term, count in counts.items()
+            }
+            vectors[space] = _unit(_top(weights, ARTICLE_TERMS))
+        ages = stated_ages(article)
+        if ages:
+            vectors[AGES] = ages
+        return vectors
+
+
+def _per_article_pass(
+    members: list[tuple[Article, str]], config: Config
+) -> Iterator[tuple[str, str] | Any]:
+    """The storyline pass taking each article's terms from the article, in the pass."""
+    ordered = sorted(members, key=lambda m: (m[0].published, m[0].id))
+    known: dict[str, Profile] = {}
+    state = ClusterState(capacity=config.active_clusters, loader=known.get)
+    clusterer = _PerArticle(config, state)
+    events: dict[str, Profile] = {}
+    for number, (article, event_id) in enumerate(ordered, 1):
+        event = events.get(event_id)
+        if event is None:
+            event = events[event_id] = Profile(event_id, "event", "", 0)
+        clusterer.follow(article, event)
+        assert article.storyline is not None
+        yield article.id, article.storyline
+        if number % config.batch_size == 0 or number == len(ordered):
+            for profile in state.changed.values():
+                if profile.kind == "storyline":
+                    known[profile.id] = profile
+            yield from state.drain()[2]
+
+
+def test_spark_storyline_pass_with_precomputed_terms_matches_per_article() -> None:
+    if not POLNEAR.is_dir():
+        pytest.skip(f"needs the PolNeAR corpus at {POLNEAR}")
+    originals = _polnear(POLNEAR)
+    records = sorted(originals + list(_copies(originals)), key=lambda r: (r["published"], r["id"]))
+    # small batches and active set: drains, evictions and reloads from the known storylines
+    config = Config(batch_size=16, active_clusters=12)
+    engine = Clusterer(config, ClusterState(capacity=config.active_clusters))
+    events = {}
+    for number, record in enumerate(records):
+        events[record["id"]] = engine(_annotated(number, record)).event or ""
+    articles = [_annotated(number, record) for number, record in enumerate(records)]
+    # computed elsewhere and shipped, as the job's partitions do
+    inputs = pickle.loads(pickle.dumps([ArticleTerms.of(a) for a in articles]))
+    shipped = zip(inputs, [events[a.id] for a in articles], strict=True)
+    precomputed = list(link_storylines(shipped, config))
+    before = list(_per_article_pass([(a, events[a.id]) for a in articles], config))
+    placed = [r for r in precomputed if isinstance(r, tuple)]
+    assert len(placed) == len(articles)
+    assert 5 < len({storyline for _, storyline in placed}) < len(articles)
+    assert any(not isinstance(r, tuple) and r.reason.startswith("joined ") for r in precomputed)
+    assert precomputed == before
 
 
 def test_spark_counts_and_skips_malformed_records(

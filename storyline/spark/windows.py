@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from ..cluster import Clusterer, ClusterState, Profile, _title_of
+from ..cluster import ArticleTerms, Clusterer, ClusterState, Profile
 from ..config import Config
 from ..model import Article, Assignment
 
@@ -118,10 +118,12 @@ def cluster_windows(
     own = placements.filter(lambda p: not p.warm).map(final)
     logged = results.filter(lambda r: isinstance(r, tuple) and r[1].kind != "storyline")
     events = own.mapValues(lambda placed: placed[0])
+    # the terms depend on the article alone: taken here, in parallel, the sequential
+    # pass only weighs them and decides (and the articles' text stays behind)
+    inputs = articles.map(lambda a: (a.id, (a.language or "", ArticleTerms.of(a))))
     by_language = (
-        articles.map(lambda a: (a.id, a))
-        .join(events, partitions)
-        .map(lambda kv: (kv[1][0].language or "", (kv[1][0], kv[1][1])))
+        inputs.join(events, partitions)
+        .map(lambda kv: (kv[1][0][0], (kv[1][0][1], kv[1][1])))
         .groupByKey(partitions)
     )
     linked: RDD[Any] = by_language.flatMap(lambda group: link_storylines(group[1], config)).cache()
@@ -132,14 +134,16 @@ def cluster_windows(
 
 
 def link_storylines(
-    members: Iterable[tuple[Article, str]], config: Config
+    members: Iterable[tuple[ArticleTerms, str]], config: Config
 ) -> Iterator[tuple[str, str] | Assignment]:
     """Link one language's events into storylines, in publication order, as the engine does.
 
     Events come stitched from the windows; each event's first article looks for a
     storyline over ``storyline_window_days`` with the engine's clusterer (term
     frequencies of everything before it, as the engine counts them), and its
-    other articles follow. Yields (article, storyline) and the logged reasons.
+    other articles follow. The articles come as their terms, taken in parallel
+    beforehand: only the frequencies, weights and decisions are worked out here.
+    Yields (article, storyline) and the logged reasons.
     """
     ordered = sorted(members, key=lambda m: (_stamp(m[0].published), m[0].id))
     # storylines that went quiet leave the active set, as in the engine; an event
@@ -148,13 +152,12 @@ def link_storylines(
     state = ClusterState(capacity=config.active_clusters, loader=known.get)
     clusterer = Clusterer(config, state)
     events: dict[str, Profile] = {}
-    for number, (article, event_id) in enumerate(ordered, 1):
+    for number, (terms, event_id) in enumerate(ordered, 1):
         event = events.get(event_id)
         if event is None:
-            event = events[event_id] = Profile(event_id, "event", _title_of(article), 0)
-        clusterer.follow(article, event)
-        assert article.storyline is not None
-        yield article.id, article.storyline
+            # no title: the stories table titles a storyline from its first article
+            event = events[event_id] = Profile(event_id, "event", "", 0)
+        yield terms.id, clusterer.follow_terms(terms, event)
         if number % config.batch_size == 0 or number == len(ordered):
             for profile in state.changed.values():
                 if profile.kind == "storyline":
