@@ -6,21 +6,20 @@ The corpus is bench/spark_bench.py's (seed 11; verbatim copies, which the job
 skips as repeats, left out), without NLP annotations, as the pass sees it on
 the driver. Events come from the engine's clusterer over it in publication order.
 Then, alternating for ``--rounds`` rounds on the same input, the pass as it was
-(:meth:`Clusterer.follow`, each article's terms taken from its text in the pass)
-and as the job runs it now (:class:`ArticleTerms` taken first, which the job
-does per partition, then :func:`link_storylines`); both must place every article
-in the same storyline with the same logged reasons. Times are CPU time of this
-process, so that other work on the machine counts as little as it can.
+(:func:`link_storylines` given whole articles, each article's terms taken from
+its text in the pass) and as the job runs it now (:class:`ArticleTerms` taken
+first, which the job does per partition, then the same pass over them); both
+must place every article in the same storyline with the same logged reasons.
+Times are CPU time of this process, so that other work on the machine counts as
+little as it can.
 """
 
 from __future__ import annotations
 
 import argparse
-import math
 import pickle
 import sys
 import time
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -30,9 +29,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import dedup_corpus
 import spark_bench
 
-from storyline.cluster import ArticleTerms, Clusterer, ClusterState, Profile
+from storyline.cluster import ArticleTerms, Clusterer, ClusterState
 from storyline.config import Config
-from storyline.model import Article, Assignment
+from storyline.model import Article
 from storyline.spark.windows import link_storylines
 
 
@@ -48,34 +47,6 @@ def articles(total: int, seed: int) -> list[Article]:
             Article(doc["id"], doc["text"], doc["title"], published=published, language="en")
         )
     return found
-
-
-def per_article_pass(
-    members: list[tuple[Article, str]], config: Config
-) -> Iterator[tuple[str, str] | Assignment]:
-    """The pass as it was: each article's terms taken from the article, in order."""
-
-    def order(member: tuple[Article, str]) -> tuple[float, str]:
-        when = member[0].published
-        return (when.timestamp() if when else math.inf), member[0].id
-
-    ordered = sorted(members, key=order)
-    known: dict[str, Profile] = {}
-    state = ClusterState(capacity=config.active_clusters, loader=known.get)
-    clusterer = Clusterer(config, state)
-    events: dict[str, Profile] = {}
-    for number, (article, event_id) in enumerate(ordered, 1):
-        event = events.get(event_id)
-        if event is None:
-            event = events[event_id] = Profile(event_id, "event", "", 0)
-        clusterer.follow(article, event)
-        assert article.storyline is not None
-        yield article.id, article.storyline
-        if number % config.batch_size == 0 or number == len(ordered):
-            for profile in state.changed.values():
-                if profile.kind == "storyline":
-                    known[profile.id] = profile
-            yield from state.drain()[2]
 
 
 def main() -> None:
@@ -100,7 +71,7 @@ def main() -> None:
     after: list[float] = []
     for _ in range(args.rounds):
         started = time.process_time()
-        old = list(per_article_pass([(a, events[a.id]) for a in corpus], config))
+        old = list(link_storylines([(a, events[a.id]) for a in corpus], config))
         before.append(time.process_time() - started)
         started = time.process_time()
         terms = [ArticleTerms.of(a) for a in corpus]

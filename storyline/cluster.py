@@ -342,24 +342,17 @@ class Clusterer(BaseStage):
         article.event, article.storyline = event.id, event.storyline
         return article
 
-    def follow(self, article: Article, event: Profile) -> Article:
-        """Place an article whose event is decided elsewhere in a storyline, as on arrival.
+    def follow(self, terms: ArticleTerms, event: Profile) -> str:
+        """Place an article whose event is decided elsewhere in a storyline, as on
+        arrival; its storyline.
 
         The Spark job clusters events per time window and stitches them across
         windows; it then links those events into storylines over the whole
-        ``storyline_window_days``, in publication order, with :meth:`follow_terms`
-        (this, with the terms taken from the article here). ``event`` is the
-        caller's profile of the article's event: its ``storyline`` is set when
+        ``storyline_window_days``, in publication order, with this. The article comes
+        as its terms (:class:`ArticleTerms`, taken in parallel beforehand). ``event``
+        is the caller's profile of the article's event: its ``storyline`` is set when
         the event's first article arrives, and later articles follow it.
         """
-        self._newest(article.published)
-        vectors = self.vectorise(article)
-        self._place_in_storyline(article.id, article.published, event, vectors)
-        article.event, article.storyline = event.id, event.storyline
-        return article
-
-    def follow_terms(self, terms: ArticleTerms, event: Profile) -> str:
-        """:meth:`follow` for an article known by its terms (computed in advance); its storyline."""
         self._newest(terms.published)
         vectors = self.weigh(terms)
         self._place_in_storyline(terms.id, terms.published, event, vectors)

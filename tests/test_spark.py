@@ -12,12 +12,11 @@ import gzip
 import io
 import itertools
 import json
-import math
 import pickle
 import random
 import re
 import sqlite3
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from itertools import combinations
@@ -29,18 +28,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from storyline.cluster import (
-    AGES,
-    ARTICLE_TERMS,
     ArticleTerms,
     Clusterer,
     ClusterState,
-    Profile,
-    Vectors,
-    _idf,
-    _top,
-    _unit,
-    article_terms,
-    stated_ages,
 )
 from storyline.config import Config
 from storyline.engine import Engine
@@ -264,53 +254,6 @@ def _annotated(number: int, record: dict[str, Any]) -> Article:
     return article
 
 
-class _PerArticle(Clusterer):
-    """The clusterer weighing terms as it did when it took them from the article itself."""
-
-    def vectorise(self, article: Article) -> Vectors:
-        state = self.state
-        state.doc_count += 1
-        vectors: Vectors = {}
-        for space, terms in article_terms(article).items():
-            counts = Counter(terms)
-            for term in counts:
-                key = f"{space}:{term}"
-                state.df[key] += 1
-                state.df_delta[key] += 1
-            weights = {
-                term: (1 + math.log(count)) * _idf(state.doc_count, state.df[f"{space}:{term}"])
-                for term, count in counts.items()
-            }
-            vectors[space] = _unit(_top(weights, ARTICLE_TERMS))
-        ages = stated_ages(article)
-        if ages:
-            vectors[AGES] = ages
-        return vectors
-
-
-def _per_article_pass(
-    members: list[tuple[Article, str]], config: Config
-) -> Iterator[tuple[str, str] | Any]:
-    """The storyline pass taking each article's terms from the article, in the pass."""
-    ordered = sorted(members, key=lambda m: (m[0].published, m[0].id))
-    known: dict[str, Profile] = {}
-    state = ClusterState(capacity=config.active_clusters, loader=known.get)
-    clusterer = _PerArticle(config, state)
-    events: dict[str, Profile] = {}
-    for number, (article, event_id) in enumerate(ordered, 1):
-        event = events.get(event_id)
-        if event is None:
-            event = events[event_id] = Profile(event_id, "event", "", 0)
-        clusterer.follow(article, event)
-        assert article.storyline is not None
-        yield article.id, article.storyline
-        if number % config.batch_size == 0 or number == len(ordered):
-            for profile in state.changed.values():
-                if profile.kind == "storyline":
-                    known[profile.id] = profile
-            yield from state.drain()[2]
-
-
 def test_spark_storyline_pass_with_precomputed_terms_matches_per_article() -> None:
     if not POLNEAR.is_dir():
         pytest.skip(f"needs the PolNeAR corpus at {POLNEAR}")
@@ -327,7 +270,8 @@ def test_spark_storyline_pass_with_precomputed_terms_matches_per_article() -> No
     inputs = pickle.loads(pickle.dumps([ArticleTerms.of(a) for a in articles]))
     shipped = zip(inputs, [events[a.id] for a in articles], strict=True)
     precomputed = list(link_storylines(shipped, config))
-    before = list(_per_article_pass([(a, events[a.id]) for a in articles], config))
+    # whole articles: their terms taken in the pass, as the engine takes them
+    before = list(link_storylines([(a, events[a.id]) for a in articles], config))
     placed = [r for r in precomputed if isinstance(r, tuple)]
     assert len(placed) == len(articles)
     assert 5 < len({storyline for _, storyline in placed}) < len(articles)

@@ -134,7 +134,7 @@ def cluster_windows(
 
 
 def link_storylines(
-    members: Iterable[tuple[ArticleTerms, str]], config: Config
+    members: Iterable[tuple[ArticleTerms | Article, str]], config: Config
 ) -> Iterator[tuple[str, str] | Assignment]:
     """Link one language's events into storylines, in publication order, as the engine does.
 
@@ -142,7 +142,8 @@ def link_storylines(
     storyline over ``storyline_window_days`` with the engine's clusterer (term
     frequencies of everything before it, as the engine counts them), and its
     other articles follow. The articles come as their terms, taken in parallel
-    beforehand: only the frequencies, weights and decisions are worked out here.
+    beforehand, so only the frequencies, weights and decisions are worked out here
+    (an article that comes whole has its terms taken here, as the engine does).
     Yields (article, storyline) and the logged reasons.
     """
     ordered = sorted(members, key=lambda m: (_stamp(m[0].published), m[0].id))
@@ -157,7 +158,9 @@ def link_storylines(
         if event is None:
             # no title: the stories table titles a storyline from its first article
             event = events[event_id] = Profile(event_id, "event", "", 0)
-        yield terms.id, clusterer.follow_terms(terms, event)
+        if isinstance(terms, Article):  # the engine's own path: terms taken here
+            terms = ArticleTerms.of(terms)
+        yield terms.id, clusterer.follow(terms, event)
         if number % config.batch_size == 0 or number == len(ordered):
             for profile in state.changed.values():
                 if profile.kind == "storyline":
