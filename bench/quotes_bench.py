@@ -261,6 +261,31 @@ def speaker_right(doc: Document, gold: Unit, pred: Unit, entities: Sequence[Enti
     return False
 
 
+def matched_pairs(
+    text: str, gold: Sequence[Unit], predicted: Sequence[Unit], at: float = 0.8
+) -> list[tuple[int, int]]:
+    """(gold, predicted) index pairs matched one to one, best token overlap first,
+    each overlapping by at least ``at``."""
+    pairs = sorted(
+        (
+            (overlap(text, g, p), i, j)
+            for i, g in enumerate(gold)
+            for j, p in enumerate(predicted)
+            if g.span[0] < p.span[1] and p.span[0] < g.span[1]
+        ),
+        reverse=True,
+    )
+    used_gold: set[int] = set()
+    used_pred: set[int] = set()
+    matched = []
+    for value, i, j in pairs:
+        if value >= at and i not in used_gold and j not in used_pred:
+            used_gold.add(i)
+            used_pred.add(j)
+            matched.append((i, j))
+    return matched
+
+
 def score(
     doc: Document, predicted: list[Unit], entities: Sequence[Entity], tally: Tally, errors: int
 ) -> None:
@@ -269,22 +294,10 @@ def score(
     tally.gold += len(doc.gold)
     gold_spans = {_strip(text, *g.span) for g in doc.gold}
     tally.exact += len({_strip(text, *p.span) for p in predicted} & gold_spans)
-    pairs = sorted(
-        (
-            (overlap(text, g, p), i, j)
-            for i, g in enumerate(doc.gold)
-            for j, p in enumerate(predicted)
-            if g.span[0] < p.span[1] and p.span[0] < g.span[1]
-        ),
-        reverse=True,
-    )
-    used_gold: set[int] = set()
-    used_pred: set[int] = set()
-    for value, i, j in pairs:
-        if value < 0.8 or i in used_gold or j in used_pred:
-            continue
-        used_gold.add(i)
-        used_pred.add(j)
+    matched = matched_pairs(text, doc.gold, predicted)
+    used_gold = {i for i, _ in matched}
+    used_pred = {j for _, j in matched}
+    for i, j in matched:
         tally.overlap += 1
         gold, pred = doc.gold[i], predicted[j]
         if gold.sources:

@@ -31,8 +31,8 @@ from quotes_bench import (
     Unit,
     annotator_units,
     load,
+    matched_pairs,
     our_units,
-    overlap,
     score,
 )
 
@@ -161,22 +161,8 @@ def agreement(
 
 
 def _matches(doc: Document, predicted: Sequence[Unit]) -> tuple[set[int], set[int]]:
-    pairs = sorted(
-        (
-            (overlap(doc.text, g, p), i, j)
-            for i, g in enumerate(doc.gold)
-            for j, p in enumerate(predicted)
-            if g.span[0] < p.span[1] and p.span[0] < g.span[1]
-        ),
-        reverse=True,
-    )
-    used_gold: set[int] = set()
-    used_pred: set[int] = set()
-    for value, i, j in pairs:
-        if value >= 0.8 and i not in used_gold and j not in used_pred:
-            used_gold.add(i)
-            used_pred.add(j)
-    return used_gold, used_pred
+    pairs = matched_pairs(doc.text, doc.gold, predicted)
+    return {i for i, _ in pairs}, {j for _, j in pairs}
 
 
 def _print(doc: Document, unit: Unit, kind: str, others: Sequence[Unit]) -> None:
