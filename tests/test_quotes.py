@@ -269,6 +269,17 @@ def test_quotes_lower_case_quote_after_a_cue_opening_its_sentence() -> None:
     assert quote.speaker == "Daniel Osei" and quote.speaker_kind == "pronoun"
 
 
+def test_quotes_lower_case_quote_after_a_participle_cue() -> None:
+    article = run(
+        "Helen Okafor thanked the harbour crews on Monday, saying "
+        '"we could not have reopened the bridge without you."\n\n'
+        'The storm, the council said, "would cost the town a year of repairs."'
+    )
+    [quote] = article.quotes
+    assert quote.text == "we could not have reopened the bridge without you."
+    assert quote.speaker == "Helen Okafor" and quote.cue == "saying"
+
+
 def test_quotes_speech_verb_outside_the_list_next_to_a_name() -> None:
     article = run(
         '"Who pays for the repairs?" Marta Lindqvist pressed.\n\n'
@@ -368,6 +379,27 @@ def test_quotes_second_speech_verb_starts_a_new_quote() -> None:
         ("The crews are rested.", 2),
     ]
     assert article.quotes[1].speaker == "Helen Okafor"
+
+
+def test_quotes_title_abbreviation_does_not_end_the_attribution() -> None:
+    article = run(
+        '"The crews need more boats," said Navy Capt. Daniel Osei, who commands the base. '
+        '"We have asked for them twice."'
+    )
+    first, second = article.quotes
+    assert first.speaker == "Daniel Osei"
+    assert second.part_of == 0 and second.speaker == "Daniel Osei"
+
+
+def test_quotes_part_opening_with_an_ellipsis_continues_the_quote() -> None:
+    text = (
+        '"We lost the harvest," said Marta Lindqvist, who farms near Alden, Ont. '
+        '". . . Next year we plant earlier."'
+    )
+    article = run(text)
+    _, second = article.quotes
+    assert second.part_of == 0 and second.speaker == "Marta Lindqvist"
+    assert span_text(article, second) == '". . . Next year we plant earlier."'
 
 
 def test_quotes_title_in_apposition_is_not_speech() -> None:

@@ -78,7 +78,8 @@ class Attribution:
 
 _STOPS = re.compile(r"[.!?;:\n“\"«]|''")
 _ABBREVIATION = re.compile(
-    r"(?:\b(?:Mr|Mrs|Ms|Dr|Sen|Rep|Gov|Gen|Lt|Col|Sgt|St|Jr|Sr|Rev|Prof)|\b[A-Z])$"
+    r"(?:\b(?:Mr|Mrs|Ms|Dr|Sens?|Reps?|Govs?|Gen|Lt|Col|Maj|Capt|Adm|Cmdr|Cpl|Pvt|Sgt|Supt|Atty"
+    r"|Pres|Sec|Amb|Fr|St|Ft|Mt|Jr|Sr|Rev|Prof)|\b[A-Z])$"
 )
 
 
@@ -349,7 +350,7 @@ def attribution_before(ctx: Context, span: Span, floor: int, paragraph_start: in
     if speaker is None:  # "Trump called on her to resign and said,"
         speaker = _clause_subject(ctx, words[:cue_at])
     before_subject = [w for w in words[: max(cut, 0)] if w[0].casefold() not in _OPENERS]
-    heads = cue_at == last_word and not before_subject
+    heads = cue_at == last_word and (not before_subject or lowered[cue_at].endswith("ing"))
     return Lead(Attribution(cue, speaker), False, True, heads=heads)
 
 

@@ -91,6 +91,7 @@ __all__ = ["CUES", "QuoteStage", "Span", "extract_quotes", "find_quoted_spans"]
 _MARK = re.compile(r"'{2,3}|[\"“”„«»]")
 #: what may stand right before the second part of a split quote (not "author of")
 _LINK_AFTER = frozenset(".,;:!?—–-”\"'’»")
+_ELLIPSIS = re.compile(r"\.\s?\.|…")
 
 
 @dataclass(slots=True)
@@ -132,7 +133,13 @@ def _marks(text: str, start: int, end: int) -> list[_Mark]:
             family = mark
             can_open = space_before and not after.isspace()
             can_close = not before.isspace() and (space_after or not before.isalnum())
-            if before.isspace() and a - 1 > start and text[a - 2] in ",.!?'’" and space_after:
+            if (
+                before.isspace()
+                and a - 1 > start
+                and text[a - 2] in ",.!?'’"
+                and space_after
+                and not _ELLIPSIS.match(text, b)  # 'Ill. ". . . I just want': it opens
+            ):
                 can_open, can_close = False, True  # 'important,' " and ''coalitions, ''"
             if before.isalnum() and after.isalnum():  # inch marks, glued text
                 can_open = can_close = False
