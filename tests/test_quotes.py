@@ -280,6 +280,18 @@ def test_quotes_lower_case_quote_after_a_participle_cue() -> None:
     assert quote.speaker == "Helen Okafor" and quote.cue == "saying"
 
 
+def test_quotes_colon_without_a_speech_verb_takes_the_subject_as_speaker() -> None:
+    article = run(
+        "Daniel Osei spoke last at the meeting. He then turned to the crowd: "
+        '"We will rebuild the pier."\n\n'
+        "Marta Lindqvist later issued the following statement:\n\n"
+        '"The harbour will reopen in spring."'
+    )
+    first, second = article.quotes
+    assert (first.speaker, first.speaker_kind, first.cue) == ("Daniel Osei", "pronoun", None)
+    assert (second.speaker, second.speaker_kind) == ("Marta Lindqvist", "entity")
+
+
 def test_quotes_speech_verb_outside_the_list_next_to_a_name() -> None:
     article = run(
         '"Who pays for the repairs?" Marta Lindqvist pressed.\n\n'

@@ -331,7 +331,8 @@ def attribution_before(ctx: Context, span: Span, floor: int, paragraph_start: in
     if cue_at < 0:
         if clause[-1] != ":":
             return Lead(None, False, True, weak=Attribution(",", _lead_in_speaker(ctx, words)))
-        return Lead(Attribution(":", _colon_speaker(ctx, words)), False, True)
+        speaker = _colon_speaker(ctx, words) or _clause_subject(ctx, words[:-1])
+        return Lead(Attribution(":", speaker), False, True)
     cue = words[cue_at][0]
     last_word = len(words) - (2 if words[-1][0] in ",:" else 1)
     if cue_at == 0:  # "Said Dorothy Poynter, who grew up with Ali,"
@@ -472,7 +473,7 @@ def _previous_colon(ctx: Context, start: int) -> Attribution | None:
     words = words_of(text, clause_start, end)
     lowered = [w.casefold() for w, _, _ in words]
     cue_at = max((k for k, w in enumerate(lowered) if w in CUES), default=-1)
-    if cue_at < 0:
-        return Attribution(":", None)
+    if cue_at < 0:  # "Trump issued the following statement:"
+        return Attribution(":", _colon_speaker(ctx, words) or _clause_subject(ctx, words))
     subject = [w for w in words[:cue_at] if w[0].casefold() not in _FILLERS]
     return Attribution(words[cue_at][0], phrase_speaker(ctx, subject, False))
