@@ -414,6 +414,17 @@ def test_quotes_part_opening_with_an_ellipsis_continues_the_quote() -> None:
     assert span_text(article, second) == '". . . Next year we plant earlier."'
 
 
+def test_quotes_excerpt_under_a_heading_cites_its_source_in_brackets() -> None:
+    article = run(
+        "HARBOUR TOWNS BRACE FOR THE STORM “Ferries across the bay were cancelled on Monday "
+        "as the first gales reached the coast.” [Reuters.]\n\n"
+        "The mayor called the forecast “serious trouble.” [Reuters.]"
+    )
+    [quote] = article.quotes
+    assert quote.text.startswith("Ferries across the bay")
+    assert quote.speaker == "Reuters" and quote.cue is None
+
+
 def test_quotes_title_in_apposition_is_not_speech() -> None:
     article = run('She hosts a weekly radio show, "Mornings With The Harbour," the station said.')
     assert article.quotes == []

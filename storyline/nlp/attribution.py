@@ -43,6 +43,7 @@ __all__ = [
     "attribution_after",
     "attribution_before",
     "attribution_beyond",
+    "bracketed_source",
     "clause_end",
 ]
 
@@ -125,6 +126,25 @@ def _signature_line(ctx: Context, span: Span, limit: int) -> Attribution | None:
     if speaker is None or speaker.kind != "entity":
         return None
     return Attribution("-", speaker, line_end)
+
+
+_BRACKETED = re.compile(r"[ \t]*\[([^\]\n]{2,40})\][ \t]*(?=\n|$)")
+
+
+def bracketed_source(ctx: Context, span: Span, limit: int) -> Attribution | None:
+    """``"The United Nations has been grappling with ..." [WaPo.]``: a quoted passage with
+    its source in brackets closing the paragraph, the way news digests cite what they
+    excerpt. Only a whole quoted sentence: a bracket after a phrase cites the writer's
+    paraphrase around it (``called it "serious trouble." [NYT.]``)."""
+    text = ctx.text
+    found = _BRACKETED.match(text, span.end, limit)
+    inner = text[span.inner_start : span.inner_end].strip(" \"'”’")
+    if found is None or not (inner[:1].isupper() and inner[-1:] in _TERMINAL):
+        return None
+    if len(inner.split()) < 5:
+        return None
+    source = words_of(text, found.start(1), found.end(1))
+    return Attribution("[", phrase_speaker(ctx, source, True), found.end())
 
 
 def _after_clause(ctx: Context, span: Span, limit: int) -> Attribution | None:
@@ -321,6 +341,8 @@ def attribution_before(ctx: Context, span: Span, floor: int, paragraph_start: in
         if start == paragraph_start and text[:start].rstrip().endswith(":"):
             return Lead(_previous_colon(ctx, start), True, True)
         return Lead(None, True, False)
+    if clause_start == paragraph_start and bare.upper() == bare:
+        return Lead(None, True, False)  # a heading in capitals: 'HOW CHINA'S DECLINE ... "'
     words = words_of(text, clause_start, clause_start + len(clause))
     lowered = [w.casefold() for w, _, _ in words]
     if clause[-1] in "—–-(" and clause[-2:-1].isspace():

@@ -82,6 +82,7 @@ from .attribution import (
     attribution_after,
     attribution_before,
     attribution_beyond,
+    bracketed_source,
     clause_end,
 )
 from .speakers import words_of
@@ -222,7 +223,9 @@ def extract_quotes(text: str, entities: Sequence[Entity] = ()) -> list[Quote]:
         lead = attribution_before(ctx, span, max(paragraph_start, previous_end), paragraph_start)
         after = attribution_after(ctx, span, following) if lead.opens or lead.introduced else None
         if after is None and lead.opens and lead.attribution is None:
-            after = attribution_beyond(ctx, span, following)
+            after = attribution_beyond(ctx, span, following) or bracketed_source(
+                ctx, span, following
+            )
         attribution = after if after is not None else lead.attribution
         link = None
         if quotes and quotes[-1].end == previous_end and said_until is not None:
@@ -332,7 +335,7 @@ def _quote(
     elif attribution is not None and (
         lead.opens or (lead.heads and _ends_sentence(words)) or not _partial(words)
     ):
-        quote.cue = attribution.cue if attribution.cue not in (":", "-") else None
+        quote.cue = attribution.cue if attribution.cue not in (":", "-", "[") else None
         _set_speaker(quote, attribution.speaker)
     else:
         return None
