@@ -425,6 +425,13 @@ def test_quotes_excerpt_under_a_heading_cites_its_source_in_brackets() -> None:
     assert quote.speaker == "Reuters" and quote.cue is None
 
 
+def test_quotes_inch_mark_of_a_height_does_not_close_the_quote() -> None:
+    article = run("“I admit he is taller than me. He is like 6’2”. I am not,” said Tomas Berg.")
+    [quote] = article.quotes
+    assert quote.text == "I admit he is taller than me. He is like 6’2”. I am not,"
+    assert quote.speaker == "Tomas Berg"
+
+
 def test_quotes_title_in_apposition_is_not_speech() -> None:
     article = run('She hosts a weekly radio show, "Mornings With The Harbour," the station said.')
     assert article.quotes == []

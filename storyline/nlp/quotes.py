@@ -93,6 +93,7 @@ _MARK = re.compile(r"'{2,3}|[\"“”„«»]")
 #: what may stand right before the second part of a split quote (not "author of")
 _LINK_AFTER = frozenset(".,;:!?—–-”\"'’»")
 _ELLIPSIS = re.compile(r"\.\s?\.|…")
+_HEIGHT = re.compile(r"\b\d['’]\d{1,2}$")
 
 
 @dataclass(slots=True)
@@ -114,6 +115,8 @@ def _marks(text: str, start: int, end: int) -> list[_Mark]:
             mark = "''"
         before = text[a - 1] if a > start else " "
         after = text[b] if b < end else " "
+        if _HEIGHT.search(text, max(start, a - 4), a):
+            continue  # the inch mark of a height: 'someone who is 5’2”.'
         if unicodedata.category(before) == "Cf":
             before = " "  # a direction mark or zero-width space opening a line
         space_before = before.isspace() or before in "([{—–-/:"
