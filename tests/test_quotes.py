@@ -432,6 +432,16 @@ def test_quotes_inch_mark_of_a_height_does_not_close_the_quote() -> None:
     assert quote.speaker == "Tomas Berg"
 
 
+def test_quotes_closing_marks_printed_around_the_full_stop() -> None:
+    text = (
+        "(The survey counts 500 ''family fortunes.'.')\n\n"
+        "''The quality of these lists comes down to money,'' Tomas Berg said."
+    )
+    first, _ = find_quoted_spans(text)
+    assert text[first.start : first.end] == "''family fortunes.'.'"
+    assert quoted(run(text)) == [("The quality of these lists comes down to money,", "Tomas Berg")]
+
+
 def test_quotes_title_in_apposition_is_not_speech() -> None:
     article = run('She hosts a weekly radio show, "Mornings With The Harbour," the station said.')
     assert article.quotes == []

@@ -89,7 +89,9 @@ from .speakers import words_of
 
 __all__ = ["CUES", "QuoteStage", "Span", "extract_quotes", "find_quoted_spans"]
 
-_MARK = re.compile(r"'{2,3}|[\"“”„«»]")
+#: ``'.'`` before a bracket is a closing ``''`` with its full stop moved inside it, as some
+#: wire texts print it (``billionaire ''family fortunes.'.')``)
+_MARK = re.compile(r"'\.'(?=\))|'{2,3}|[\"“”„«»]")
 #: what may stand right before the second part of a split quote (not "author of")
 _LINK_AFTER = frozenset(".,;:!?—–-”\"'’»")
 _ELLIPSIS = re.compile(r"\.\s?\.|…")
@@ -110,6 +112,8 @@ def _marks(text: str, start: int, end: int) -> list[_Mark]:
     for match in _MARK.finditer(text, start, end):
         a, b = match.span()
         mark = match.group()
+        if mark == "'.'":
+            mark = "''"
         if mark == "'''":  # a closing '' after a closing ', or an opening '' before an opening '
             a, b = (a + 1, b) if a > start and not text[a - 1].isspace() else (a, b - 1)
             mark = "''"
