@@ -442,6 +442,13 @@ def test_quotes_closing_marks_printed_around_the_full_stop() -> None:
     assert quoted(run(text)) == [("The quality of these lists comes down to money,", "Tomas Berg")]
 
 
+def test_quotes_closing_mark_after_extra_spaces() -> None:
+    text = "''There was a backlash against 'The Harbour Wives,'  '' Marta Lindqvist noted."
+    [quote] = run(text).quotes
+    assert quote.text == "There was a backlash against 'The Harbour Wives,'"
+    assert quote.speaker == "Marta Lindqvist"
+
+
 def test_quotes_title_in_apposition_is_not_speech() -> None:
     article = run('She hosts a weekly radio show, "Mornings With The Harbour," the station said.')
     assert article.quotes == []

@@ -143,8 +143,7 @@ def _marks(text: str, start: int, end: int) -> list[_Mark]:
             can_close = not before.isspace() and (space_after or not before.isalnum())
             if (
                 before.isspace()
-                and a - 1 > start
-                and text[a - 2] in ",.!?'’"
+                and text[start:a].rstrip()[-1:] in tuple(",.!?'’")
                 and space_after
                 and not _ELLIPSIS.match(text, b)  # 'Ill. ". . . I just want': it opens
             ):
