@@ -449,6 +449,19 @@ def test_quotes_closing_mark_after_extra_spaces() -> None:
     assert quote.speaker == "Marta Lindqvist"
 
 
+def test_quotes_excerpt_closed_by_its_bracketed_source() -> None:
+    text = (
+        "SHIFT ON THE COAST - More from Daniel Osei: “The harbour towns have moved "
+        "toward the mayor since the storm. [Gallup.]\n\n"
+        "TURNOUT - From the report: “Fewer voters came out in the villages.“[Pew.]"
+    )
+    first, second = run(text).quotes
+    assert first.text == "The harbour towns have moved toward the mayor since the storm."
+    assert first.speaker == "Daniel Osei"
+    assert second.text == "Fewer voters came out in the villages."
+    assert text[second.end :] == "[Pew.]"
+
+
 def test_quotes_title_in_apposition_is_not_speech() -> None:
     article = run('She hosts a weekly radio show, "Mornings With The Harbour," the station said.')
     assert article.quotes == []

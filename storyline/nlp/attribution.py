@@ -425,8 +425,13 @@ def _colon_speaker(ctx: Context, words: Sequence[tuple[str, int, int]]) -> Speak
     pieces = [piece for piece in pieces if piece]
     if not pieces:
         return None
-    if len(pieces[-1]) <= 3 and all(NAME_WORD.fullmatch(w[0]) for w in pieces[-1]):
-        return phrase_speaker(ctx, pieces[-1], False)
+    last = pieces[-1]
+    lowered = [w[0].casefold() for w in last[:2]]
+    opening = 1 if lowered[:1] == ["from"] else 2 if lowered == ["more", "from"] else 0
+    if opening and len(last) > opening:  # "More from Jones:", "From the report:"
+        return phrase_speaker(ctx, last[opening:], True)
+    if len(last) <= 3 and all(NAME_WORD.fullmatch(w[0]) for w in last):
+        return phrase_speaker(ctx, last, False)
     first = pieces[0]
     skip = 1 if first[0][0].casefold() == "the" else 0
     entity = ctx.entity_at(first[0][1], first[-1][2])

@@ -96,6 +96,7 @@ _MARK = re.compile(r"'\.'(?=\))|'{2,3}|[\"“”„«»]")
 _LINK_AFTER = frozenset(".,;:!?—–-”\"'’»")
 _ELLIPSIS = re.compile(r"\.\s?\.|…")
 _HEIGHT = re.compile(r"\b\d['’]\d{1,2}$")
+_BRACKETED_SOURCE = re.compile(r"\s*\[[^\]\n]{2,40}\]$")
 
 
 @dataclass(slots=True)
@@ -129,7 +130,7 @@ def _marks(text: str, start: int, end: int) -> list[_Mark]:
             family = "«" if mark == "«" else "“"
             # an opening mark typed as a closer: 'here,“ said' ('word“' but not 'word “')
             can_open = not after.isspace()
-            can_close = not before.isspace() and (after.isspace() or after in ".,;:!?")
+            can_close = not before.isspace() and (after.isspace() or after in ".,;:!?[")
             can_close = can_close and (before.isalnum() or before in ".,!?…—–-")
             if can_close:
                 can_open = False
@@ -200,7 +201,14 @@ def find_quoted_spans(text: str) -> list[Span]:
                     current = Span(mark.start, mark.end, [(mark.end, p_end)])
                 stack.append(mark)
         if stack and current is not None:
-            carried, carried_family = current, stack[0].family
+            cited = _BRACKETED_SOURCE.search(text, current.pieces[-1][0], p_end)
+            if cited is not None and len(stack) == 1:
+                # an excerpt left open before its bracketed source: '... Columbia. [Gallup.]'
+                current.pieces[-1] = (current.pieces[-1][0], cited.start())
+                current.end = cited.start()
+                found.append(current)
+            else:
+                carried, carried_family = current, stack[0].family
     return found
 
 
