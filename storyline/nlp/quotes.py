@@ -8,9 +8,14 @@ all work, and a quote nested inside another (single or double) stays inside
 it. A quote still open at the end of a paragraph goes on when the next
 paragraph opens with a quotation mark (the convention for speech over several
 paragraphs) and is dropped otherwise: an unbalanced mark never produces a
-quote. Misprinted marks are read for what they must be: an opening ``“`` typed
-to close (``here,“ said``), a closing ``”`` opening a paragraph, a mark right
-after a colon (``Gowdy:"``) or after a direction mark. Offsets (``start``,
+quote, unless the paragraph ends with the bracketed source of an excerpt
+(``... of Columbia. [Gallup.]``), where the quote ends. Misprinted marks are read
+for what they must be: an opening ``“`` typed to close (``here,“ said``,
+``stand.“[HuffPost.]``), a closing ``”`` opening a paragraph, a mark right after a
+colon (``Gowdy:"``) or after a direction mark, a closing ``''`` after two spaces,
+and ``'.'`` before a bracket (``''family fortunes.'.')``: a closing ``''`` printed
+around its full stop); the inch mark of a height (``5’2”``) is no quotation mark,
+and a mark before an ellipsis opens (``Ill. ". . . I just want``). Offsets (``start``,
 ``end``) cover the quote with its marks and index ``Article.text``; ``text`` is
 the quoted words without the outer marks, the paragraphs of a long quote joined
 by a newline.
@@ -20,7 +25,9 @@ attribution sits next to it: after it (``"...," she said``, ``"...," said
 Caddell``, ``"...," he surmised``, ``"...?" Hannity pressed.``, ``"..." Mr. Trump
 wrote on Twitter.``, ``"..." Trump asked reporters``), at the end of the sentence
 the quote opens (``"This will be a challenge" for Clinton, said Kunin.``), on the
-line under a quote that fills its paragraph (``- Bernie Sanders.``), or before
+line under a quote that fills its paragraph (``- Bernie Sanders.``), in brackets
+closing the paragraph of a quoted sentence that opens its own (``"The United
+Nations has been grappling ..." [WaPo.]``, also under a heading in capitals), or before
 it, ending in a comma or a colon (``One fan wrote, "..."``, ``Brown summed it up:
 "..."``, a paragraph ending in ``Caddell continued:``); the rules are in
 :mod:`storyline.nlp.attribution`, the speakers in :mod:`storyline.nlp.speakers`.
@@ -33,7 +40,8 @@ sentence with no attribution at all (measured on PolNeAR train, fewer than half
 of those are annotated as quotes). A fragment quoted in mid-sentence (``he said
 there was "an implicit bargain"``, lower case after a cue) is left out too
 unless it opens its paragraph or its sentence opens with the cue (``He added,
-"actually, ..."``) and it ends the sentence: PolNeAR annotates the reported
+"actually, ..."``), or the cue is a participle (``..., saying "we faced difficult
+challenges together."``), and it ends the sentence: PolNeAR annotates the reported
 speech around it, not a direct quote. A title inside an attribution (``said
 Steven Brill, author of "America's Bitter Pill,"``, ``told "Fox News."``)
 belongs to the attribution: it is neither a quote nor the second part of one.
