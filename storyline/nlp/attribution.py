@@ -43,6 +43,7 @@ __all__ = [
     "attribution_after",
     "attribution_before",
     "attribution_beyond",
+    "bracketed_source",
     "clause_end",
 ]
 
@@ -78,7 +79,8 @@ class Attribution:
 
 _STOPS = re.compile(r"[.!?;:\n“\"«]|''")
 _ABBREVIATION = re.compile(
-    r"(?:\b(?:Mr|Mrs|Ms|Dr|Sen|Rep|Gov|Gen|Lt|Col|Sgt|St|Jr|Sr|Rev|Prof)|\b[A-Z])$"
+    r"(?:\b(?:Mr|Mrs|Ms|Dr|Sens?|Reps?|Govs?|Gen|Lt|Col|Maj|Capt|Adm|Cmdr|Cpl|Pvt|Sgt|Supt|Atty"
+    r"|Pres|Sec|Amb|Fr|St|Ft|Mt|Jr|Sr|Rev|Prof)|\b[A-Z])$"
 )
 
 
@@ -124,6 +126,25 @@ def _signature_line(ctx: Context, span: Span, limit: int) -> Attribution | None:
     if speaker is None or speaker.kind != "entity":
         return None
     return Attribution("-", speaker, line_end)
+
+
+_BRACKETED = re.compile(r"[ \t]*\[([^\]\n]{2,40})\][ \t]*(?=\n|$)")
+
+
+def bracketed_source(ctx: Context, span: Span, limit: int) -> Attribution | None:
+    """``"The United Nations has been grappling with ..." [WaPo.]``: a quoted passage with
+    its source in brackets closing the paragraph, the way news digests cite what they
+    excerpt. Only a whole quoted sentence: a bracket after a phrase cites the writer's
+    paraphrase around it (``called it "serious trouble." [NYT.]``)."""
+    text = ctx.text
+    found = _BRACKETED.match(text, span.end, limit)
+    inner = text[span.inner_start : span.inner_end].strip(" \"'”’")
+    if found is None or not (inner[:1].isupper() and inner[-1:] in _TERMINAL):
+        return None
+    if len(inner.split()) < 5:
+        return None
+    source = words_of(text, found.start(1), found.end(1))
+    return Attribution("[", phrase_speaker(ctx, source, True), found.end())
 
 
 def _after_clause(ctx: Context, span: Span, limit: int) -> Attribution | None:
@@ -320,6 +341,8 @@ def attribution_before(ctx: Context, span: Span, floor: int, paragraph_start: in
         if start == paragraph_start and text[:start].rstrip().endswith(":"):
             return Lead(_previous_colon(ctx, start), True, True)
         return Lead(None, True, False)
+    if clause_start == paragraph_start and bare.upper() == bare:
+        return Lead(None, True, False)  # a heading in capitals: 'HOW CHINA'S DECLINE ... "'
     words = words_of(text, clause_start, clause_start + len(clause))
     lowered = [w.casefold() for w, _, _ in words]
     if clause[-1] in "—–-(" and clause[-2:-1].isspace():
@@ -330,7 +353,8 @@ def attribution_before(ctx: Context, span: Span, floor: int, paragraph_start: in
     if cue_at < 0:
         if clause[-1] != ":":
             return Lead(None, False, True, weak=Attribution(",", _lead_in_speaker(ctx, words)))
-        return Lead(Attribution(":", _colon_speaker(ctx, words)), False, True)
+        speaker = _colon_speaker(ctx, words) or _clause_subject(ctx, words[:-1])
+        return Lead(Attribution(":", speaker), False, True)
     cue = words[cue_at][0]
     last_word = len(words) - (2 if words[-1][0] in ",:" else 1)
     if cue_at == 0:  # "Said Dorothy Poynter, who grew up with Ali,"
@@ -349,7 +373,7 @@ def attribution_before(ctx: Context, span: Span, floor: int, paragraph_start: in
     if speaker is None:  # "Trump called on her to resign and said,"
         speaker = _clause_subject(ctx, words[:cue_at])
     before_subject = [w for w in words[: max(cut, 0)] if w[0].casefold() not in _OPENERS]
-    heads = cue_at == last_word and not before_subject
+    heads = cue_at == last_word and (not before_subject or lowered[cue_at].endswith("ing"))
     return Lead(Attribution(cue, speaker), False, True, heads=heads)
 
 
@@ -401,8 +425,13 @@ def _colon_speaker(ctx: Context, words: Sequence[tuple[str, int, int]]) -> Speak
     pieces = [piece for piece in pieces if piece]
     if not pieces:
         return None
-    if len(pieces[-1]) <= 3 and all(NAME_WORD.fullmatch(w[0]) for w in pieces[-1]):
-        return phrase_speaker(ctx, pieces[-1], False)
+    last = pieces[-1]
+    lowered = [w[0].casefold() for w in last[:2]]
+    opening = 1 if lowered[:1] == ["from"] else 2 if lowered == ["more", "from"] else 0
+    if opening and len(last) > opening:  # "More from Jones:", "From the report:"
+        return phrase_speaker(ctx, last[opening:], True)
+    if len(last) <= 3 and all(NAME_WORD.fullmatch(w[0]) for w in last):
+        return phrase_speaker(ctx, last, False)
     first = pieces[0]
     skip = 1 if first[0][0].casefold() == "the" else 0
     entity = ctx.entity_at(first[0][1], first[-1][2])
@@ -471,7 +500,7 @@ def _previous_colon(ctx: Context, start: int) -> Attribution | None:
     words = words_of(text, clause_start, end)
     lowered = [w.casefold() for w, _, _ in words]
     cue_at = max((k for k, w in enumerate(lowered) if w in CUES), default=-1)
-    if cue_at < 0:
-        return Attribution(":", None)
+    if cue_at < 0:  # "Trump issued the following statement:"
+        return Attribution(":", _colon_speaker(ctx, words) or _clause_subject(ctx, words))
     subject = [w for w in words[:cue_at] if w[0].casefold() not in _FILLERS]
     return Attribution(words[cue_at][0], phrase_speaker(ctx, subject, False))

@@ -8,9 +8,14 @@ all work, and a quote nested inside another (single or double) stays inside
 it. A quote still open at the end of a paragraph goes on when the next
 paragraph opens with a quotation mark (the convention for speech over several
 paragraphs) and is dropped otherwise: an unbalanced mark never produces a
-quote. Misprinted marks are read for what they must be: an opening ``“`` typed
-to close (``here,“ said``), a closing ``”`` opening a paragraph, a mark right
-after a colon (``Gowdy:"``) or after a direction mark. Offsets (``start``,
+quote, unless the paragraph ends with the bracketed source of an excerpt
+(``... of Columbia. [Gallup.]``), where the quote ends. Misprinted marks are read
+for what they must be: an opening ``“`` typed to close (``here,“ said``,
+``stand.“[HuffPost.]``), a closing ``”`` opening a paragraph, a mark right after a
+colon (``Gowdy:"``) or after a direction mark, a closing ``''`` after two spaces,
+and ``'.'`` before a bracket (``''family fortunes.'.')``: a closing ``''`` printed
+around its full stop); the inch mark of a height (``5’2”``) is no quotation mark,
+and a mark before an ellipsis opens (``Ill. ". . . I just want``). Offsets (``start``,
 ``end``) cover the quote with its marks and index ``Article.text``; ``text`` is
 the quoted words without the outer marks, the paragraphs of a long quote joined
 by a newline.
@@ -20,7 +25,9 @@ attribution sits next to it: after it (``"...," she said``, ``"...," said
 Caddell``, ``"...," he surmised``, ``"...?" Hannity pressed.``, ``"..." Mr. Trump
 wrote on Twitter.``, ``"..." Trump asked reporters``), at the end of the sentence
 the quote opens (``"This will be a challenge" for Clinton, said Kunin.``), on the
-line under a quote that fills its paragraph (``- Bernie Sanders.``), or before
+line under a quote that fills its paragraph (``- Bernie Sanders.``), in brackets
+closing the paragraph of a quoted sentence that opens its own (``"The United
+Nations has been grappling ..." [WaPo.]``, also under a heading in capitals), or before
 it, ending in a comma or a colon (``One fan wrote, "..."``, ``Brown summed it up:
 "..."``, a paragraph ending in ``Caddell continued:``); the rules are in
 :mod:`storyline.nlp.attribution`, the speakers in :mod:`storyline.nlp.speakers`.
@@ -33,7 +40,8 @@ sentence with no attribution at all (measured on PolNeAR train, fewer than half
 of those are annotated as quotes). A fragment quoted in mid-sentence (``he said
 there was "an implicit bargain"``, lower case after a cue) is left out too
 unless it opens its paragraph or its sentence opens with the cue (``He added,
-"actually, ..."``) and it ends the sentence: PolNeAR annotates the reported
+"actually, ..."``), or the cue is a participle (``..., saying "we faced difficult
+challenges together."``), and it ends the sentence: PolNeAR annotates the reported
 speech around it, not a direct quote. A title inside an attribution (``said
 Steven Brill, author of "America's Bitter Pill,"``, ``told "Fox News."``)
 belongs to the attribution: it is neither a quote nor the second part of one.
@@ -82,15 +90,21 @@ from .attribution import (
     attribution_after,
     attribution_before,
     attribution_beyond,
+    bracketed_source,
     clause_end,
 )
 from .speakers import words_of
 
 __all__ = ["CUES", "QuoteStage", "Span", "extract_quotes", "find_quoted_spans"]
 
-_MARK = re.compile(r"'{2,3}|[\"“”„«»]")
+#: ``'.'`` before a bracket is a closing ``''`` with its full stop moved inside it, as some
+#: wire texts print it (``billionaire ''family fortunes.'.')``)
+_MARK = re.compile(r"'\.'(?=\))|'{2,3}|[\"“”„«»]")
 #: what may stand right before the second part of a split quote (not "author of")
 _LINK_AFTER = frozenset(".,;:!?—–-”\"'’»")
+_ELLIPSIS = re.compile(r"\.\s?\.|…")
+_HEIGHT = re.compile(r"\b\d['’]\d{1,2}$")
+_BRACKETED_SOURCE = re.compile(r"\s*\[[^\]\n]{2,40}\]$")
 
 
 @dataclass(slots=True)
@@ -107,11 +121,15 @@ def _marks(text: str, start: int, end: int) -> list[_Mark]:
     for match in _MARK.finditer(text, start, end):
         a, b = match.span()
         mark = match.group()
+        if mark == "'.'":
+            mark = "''"
         if mark == "'''":  # a closing '' after a closing ', or an opening '' before an opening '
             a, b = (a + 1, b) if a > start and not text[a - 1].isspace() else (a, b - 1)
             mark = "''"
         before = text[a - 1] if a > start else " "
         after = text[b] if b < end else " "
+        if _HEIGHT.search(text, max(start, a - 4), a):
+            continue  # the inch mark of a height: 'someone who is 5’2”.'
         if unicodedata.category(before) == "Cf":
             before = " "  # a direction mark or zero-width space opening a line
         space_before = before.isspace() or before in "([{—–-/:"
@@ -120,7 +138,7 @@ def _marks(text: str, start: int, end: int) -> list[_Mark]:
             family = "«" if mark == "«" else "“"
             # an opening mark typed as a closer: 'here,“ said' ('word“' but not 'word “')
             can_open = not after.isspace()
-            can_close = not before.isspace() and (after.isspace() or after in ".,;:!?")
+            can_close = not before.isspace() and (after.isspace() or after in ".,;:!?[")
             can_close = can_close and (before.isalnum() or before in ".,!?…—–-")
             if can_close:
                 can_open = False
@@ -132,7 +150,12 @@ def _marks(text: str, start: int, end: int) -> list[_Mark]:
             family = mark
             can_open = space_before and not after.isspace()
             can_close = not before.isspace() and (space_after or not before.isalnum())
-            if before.isspace() and a - 1 > start and text[a - 2] in ",.!?'’" and space_after:
+            if (
+                before.isspace()
+                and text[start:a].rstrip()[-1:] in tuple(",.!?'’")
+                and space_after
+                and not _ELLIPSIS.match(text, b)  # 'Ill. ". . . I just want': it opens
+            ):
                 can_open, can_close = False, True  # 'important,' " and ''coalitions, ''"
             if before.isalnum() and after.isalnum():  # inch marks, glued text
                 can_open = can_close = False
@@ -186,7 +209,14 @@ def find_quoted_spans(text: str) -> list[Span]:
                     current = Span(mark.start, mark.end, [(mark.end, p_end)])
                 stack.append(mark)
         if stack and current is not None:
-            carried, carried_family = current, stack[0].family
+            cited = _BRACKETED_SOURCE.search(text, current.pieces[-1][0], p_end)
+            if cited is not None and len(stack) == 1:
+                # an excerpt left open before its bracketed source: '... Columbia. [Gallup.]'
+                current.pieces[-1] = (current.pieces[-1][0], cited.start())
+                current.end = cited.start()
+                found.append(current)
+            else:
+                carried, carried_family = current, stack[0].family
     return found
 
 
@@ -215,7 +245,9 @@ def extract_quotes(text: str, entities: Sequence[Entity] = ()) -> list[Quote]:
         lead = attribution_before(ctx, span, max(paragraph_start, previous_end), paragraph_start)
         after = attribution_after(ctx, span, following) if lead.opens or lead.introduced else None
         if after is None and lead.opens and lead.attribution is None:
-            after = attribution_beyond(ctx, span, following)
+            after = attribution_beyond(ctx, span, following) or bracketed_source(
+                ctx, span, following
+            )
         attribution = after if after is not None else lead.attribution
         link = None
         if quotes and quotes[-1].end == previous_end and said_until is not None:
@@ -325,7 +357,7 @@ def _quote(
     elif attribution is not None and (
         lead.opens or (lead.heads and _ends_sentence(words)) or not _partial(words)
     ):
-        quote.cue = attribution.cue if attribution.cue not in (":", "-") else None
+        quote.cue = attribution.cue if attribution.cue not in (":", "-", "[") else None
         _set_speaker(quote, attribution.speaker)
     else:
         return None

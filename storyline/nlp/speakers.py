@@ -74,6 +74,7 @@ _DETERMINERS = frozenset(
 _LONE_DESCRIPTORS = frozenset("another one others some many several most few both".split())
 _NOT_NAMES = STOPWORDS["en"] | _DETERMINERS | _LONE_DESCRIPTORS | frozenset(PRONOUNS)
 SPEAKER_LABELS = frozenset(("PERSON", "ORG", "NORP", "GPE"))
+_PERSON = frozenset(("PERSON",))
 MAX_PHRASE = 8
 NAME_WORD = re.compile(r"(?:[A-Z][a-z]*\.|(?:Mc|Mac|O['’]|D['’])?[A-Z][a-z]+(?:-[A-Z][a-z]+)?)")
 _WORD = re.compile(r"[^\W\d_][\w’'.-]*[\w]|[^\W\d_]|\d[\w.,]*|[^\w\s]")
@@ -128,13 +129,15 @@ class Context:
             masked[span.start : span.end] = " " * (span.end - span.start)
         self.genders = _genders("".join(masked), self.entities)
 
-    def entity_at(self, start: int, end: int, last: bool = False) -> Entity | None:
-        """The first (or ``last``) named entity that lies within ``start:end``."""
+    def entity_at(
+        self, start: int, end: int, last: bool = False, labels: frozenset[str] = SPEAKER_LABELS
+    ) -> Entity | None:
+        """The first (or ``last``) named entity with one of ``labels`` within ``start:end``."""
         i = bisect_left(self.starts, start)
         found = None
         while i < len(self.entities) and self.entities[i].start < end:
             entity = self.entities[i]
-            if entity.end <= end and entity.label in SPEAKER_LABELS:
+            if entity.end <= end and entity.label in labels:
                 if not last:
                     return entity
                 found = entity
@@ -202,6 +205,12 @@ def phrase_speaker(
         return None
     first, last = words[0][1], words[-1][2]
     entity = ctx.entity_at(first, last, last=not inverted)
+    if inverted and entity is not None and entity.label != "PERSON":
+        # "said Navy Capt. Daniel Osei": the recognizer may take the rank for an
+        # organisation; the person after it is the speaker
+        person = ctx.entity_at(first, last, labels=_PERSON)
+        if person is not None and sum(1 for w in words if w[2] <= person.start) <= 2:
+            entity = person
     if entity is not None:
         if inverted:
             edge_ok = sum(1 for w in words if w[2] <= entity.start) <= 2
