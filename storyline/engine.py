@@ -10,6 +10,11 @@ then, inside one transaction per batch and in arrival order, links each new
 article to the original it copies (if any), places it in an event and a
 storyline (a copy joins its original's event) and writes it. A batch that fails
 leaves nothing behind, and re-running the same inputs completes what is missing.
+
+The engine holds the write path and what a story's views are; the rest of the read
+side sits beside it: :mod:`storyline.refresh` decides when stored views are
+computed and saved, :mod:`storyline.queries` answers search, entity and quote
+queries across stories, and :mod:`storyline.reports` holds what operations report.
 """
 
 from __future__ import annotations
