@@ -8,9 +8,12 @@ precision and recall.
 """
 
 from .boilerplate import GENERIC_PATTERNS, Span
+from .groups import rank
 from .index import CopyIndex, IndexedDoc, InMemoryCopyIndex, NewDoc
+from .matching import classify
+from .settings import DedupSettings
 from .sketch import Overlap, Tokens, compare, normalise, shingle, signature, tokenise
-from .stage import Deduplicator, DedupSettings, classify, rank
+from .stage import Deduplicator
 
 __all__ = [
     "GENERIC_PATTERNS",

@@ -11,24 +11,28 @@ independent of where its tokens start, so each text gets exactly the values the
 one-at-a-time functions of :mod:`storyline.dedup.sketch` give it; a test checks it.
 
 Which lines are boilerplate depends on what the index has counted, which changes
-as the batch's articles are added; the stage analyses the batch with the counts
-known when it starts and re-analyses alone an article whose boilerplate changed by
-the time its turn comes.
+as the batch's articles are added; :func:`prepare_batch` analyses the batch with the
+counts known when it starts, :func:`reconfirm` checks an article's boilerplate again
+when its turn comes, and the stage re-analyses alone one whose boilerplate changed.
+:class:`BatchView` answers the batch's lookups from what was read for all of it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
 from rensa import RMinHash
 
 from ..model import Article
-from .boilerplate import Lines, outlet_hash
+from ..text import text_hash
+from . import boilerplate
+from .boilerplate import Lines, outlet_hash, seen_often
 from .index import CopyIndex, IndexedDoc, NewDoc
+from .matching import Analysis, Body
+from .settings import DedupSettings
 from .sketch import (
     U64,
     TokenBatch,
@@ -39,10 +43,9 @@ from .sketch import (
     line_hashes,
     mix,
     shingle,
+    to_signed,
+    tokenise_many,
 )
-
-if TYPE_CHECKING:
-    from .stage import Analysis
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,3 +286,94 @@ class BatchView:
             for doc, hits in fetch(live, per_key).items():
                 found[doc] = found.get(doc, 0) + hits
         return found
+
+
+def prepare_batch(
+    settings: DedupSettings,
+    index: CopyIndex,
+    articles: Sequence[Article],
+    digests: Sequence[str] | None,
+    per_key: int,
+) -> tuple[list[Prepared], BatchView | None]:
+    """Every article of a batch analysed as the stage analyses it alone with the line
+    counts the index holds now; and, where the index reads keys in bulk
+    (``index.prefetch``), a :class:`BatchView` of what it holds for all the batch's
+    keys, ``per_key`` postings each (``digests``: the articles' text hashes, if known).
+    """
+    s = settings
+    texts = [article.text for article in articles]
+    tokens = tokenise_many(texts)
+    fingerprinted = fingerprint_batch(tokens, [a.outlet for a in articles], s.boilerplate_max_words)
+    eligible = [
+        to_signed(lines.keys[lines.short]) if lines.keys.size else [] for lines in fingerprinted
+    ]
+    keys = sorted({key for mine in eligible for key in mine})
+    counts = index.line_counts(keys) if keys else {}
+    needed = s.boilerplate_articles - 1
+    generics = [boilerplate.generic_lines(t, f) for t, f in zip(texts, fingerprinted, strict=True)]
+    decided = [
+        boilerplate.decide(text, lines, counts, needed, found)
+        for text, lines, found in zip(texts, fingerprinted, generics, strict=True)
+    ]
+    bodies, shingled = bodies_batch(tokens, texts, decided, s.shingle_words)
+    sketches = _sketches(bodies, shingled, s)
+    entries = []
+    for number, (article, parts) in enumerate(zip(articles, bodies, strict=True)):
+        lines = decided[number]
+        body = Body(parts.shingles, int(parts.words.size), lines.hashes, parts.words, parts.text)
+        band, anchor = sketches.get(number, ([], []))
+        seen = seen_often(counts, needed, eligible[number])
+        analysis = Analysis(lines, body, band, anchor, (tuple(eligible[number]), seen))
+        entries.append(
+            Prepared(
+                article,
+                article.text,
+                tokens,
+                number,
+                fingerprinted[number],
+                eligible[number],
+                generics[number],
+                analysis,
+            )
+        )
+    if not index.prefetch:
+        return entries, None
+    wanted = list(digests) if digests is not None else [text_hash(t) for t in texts]
+    view = BatchView(
+        index,
+        counts,
+        keys,
+        {k for entry in entries for k in entry.analysis.bands},
+        {k for entry in entries for k in entry.analysis.anchors},
+        wanted,
+        per_key,
+    )
+    return entries, view
+
+
+def _sketches(
+    bodies: Sequence[BodyParts], shingled: Shingled, settings: DedupSettings
+) -> dict[int, tuple[list[int], list[int]]]:
+    """Band keys and anchors (signed, as stored) of the bodies that can be linked, by
+    their number in the batch: those with at least ``min_shingles`` shingles."""
+    s = settings
+    linkable = [n for n, b in enumerate(bodies) if b.shingles.size >= s.min_shingles]
+    every = anchors_batch(shingled, s.anchor_rate, s.anchors)
+    picked = [every[n] for n in linkable]
+    bands = band_keys_batch([bodies[n].shingles for n in linkable], s.num_perm, s.bands, s.seed)
+    return {n: (to_signed(bands[row]), to_signed(picked[row])) for row, n in enumerate(linkable)}
+
+
+def reconfirm(
+    prepared: Prepared, lookups: BatchView | CopyIndex, settings: DedupSettings
+) -> Analysis | None:
+    """The prepared analysis of an article whose outlet lines were counted since the
+    batch was prepared, if its boilerplate is still decided the same way; else None
+    (the stage then analyses the article alone)."""
+    counts = lookups.line_counts(prepared.eligible)
+    needed = settings.boilerplate_articles - 1
+    now = boilerplate.decide(prepared.text, prepared.lines, counts, needed, prepared.generic)
+    if np.array_equal(now.boilerplate, prepared.analysis.lines.boilerplate):
+        eligible = tuple(prepared.eligible)
+        return replace(prepared.analysis, decided=(eligible, seen_often(counts, needed)))
+    return None

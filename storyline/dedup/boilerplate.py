@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -127,6 +127,16 @@ def decide(
         generic_found = generic_lines(text, unknown)
     boilerplate |= generic_found
     return Lines(lines.index, lines.hashes, lines.words, lines.keys, short, boilerplate)
+
+
+def seen_often(
+    counts: Mapping[int, int], seen_in: int, keys: Iterable[int] | None = None
+) -> frozenset[int]:
+    """The outlet line keys (of ``keys``, or all counted) counted in at least ``seen_in``
+    articles (at least one): what a body's boilerplate was decided on, as :func:`decide`
+    decides it."""
+    wanted = counts.keys() if keys is None else keys
+    return frozenset(key for key in wanted if counts.get(key, 0) >= max(seen_in, 1))
 
 
 def spans(text: str, lines: Lines) -> list[Span]:

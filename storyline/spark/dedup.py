@@ -19,7 +19,7 @@ for publication order (ties by id), so that both give the same copy groups:
 4. Per article, the stage's choice: the earliest identical text, else the
    ``dedup_max_candidates`` best scored candidates (band hits count four, anchors
    one, two anchors needed without a band), verified by
-   :func:`storyline.dedup.stage.best_of`, the function the stage chooses with.
+   :func:`storyline.dedup.matching.best_of`, the function the stage chooses with.
 5. Which lines a copy does not count depends on what it copies, so steps 1-4 are
    repeated with the exclusions of the previous round until the broadcast moments
    no longer change (``MAX_PASSES`` at most; three on the benchmark corpus).
@@ -44,17 +44,10 @@ from typing import TYPE_CHECKING, Any
 from ..config import Config
 from ..dedup import Deduplicator, InMemoryCopyIndex
 from ..dedup.boilerplate import fingerprint_lines
+from ..dedup.groups import copy_assignment, rank
+from ..dedup.matching import KIND_ORDER, Analysis, best_of, verify
 from ..dedup.sketch import Overlap, to_signed, tokenise
-from ..dedup.stage import (
-    KIND_ORDER,
-    MIN_ANCHOR_HITS,
-    PER_KEY,
-    Analysis,
-    best_of,
-    copy_assignment,
-    rank,
-    verify,
-)
+from ..dedup.stage import MIN_ANCHOR_HITS, PER_KEY
 from ..model import Assignment, CopyLink
 
 if TYPE_CHECKING:
