@@ -5,6 +5,13 @@ rolls back on any exception, Ctrl-C included, so the file never holds half an
 article or half a batch. Nested ``atomic()`` blocks become savepoints. The
 schema is a list of migrations applied in order on open and recorded in the
 ``migrations`` table; a file from a newer storyline is refused, never guessed at.
+
+:class:`Store` is the one way in. What it stands on sits beside it, one concern a
+module: :mod:`storyline.migrations` (the schema), :mod:`storyline.rows` (model
+objects as rows and back), :mod:`storyline.fulltext` (FTS5 search),
+:mod:`storyline.copyindex` (the copy index dedup reads and writes) and
+:mod:`storyline.viewstore` (each story's version and stored views). The schema,
+the search marks and :class:`SqliteCopyIndex` can be imported from here as well.
 """
 
 from __future__ import annotations
