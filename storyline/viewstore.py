@@ -3,7 +3,7 @@
 A story's views (summary, timeline, quotes, contradictions, and the listings its
 page shows) are computed from all its articles, which takes seconds for a large
 storyline, so they are computed once and stored as one document per story in
-``story_views`` (schema version 6, see :data:`storyline.store.STORY_VIEWS`).
+``story_views`` (schema version 6, see :data:`storyline.migrations.STORY_VIEWS`).
 
 Freshness is per story. Every write that touches a story (a new article in it, an
 article moved in or out by re-clustering, a copy link re-pointed) raises the

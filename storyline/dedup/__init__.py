@@ -1,7 +1,7 @@
 """Copies and near-duplicates: link every copy of an article to its original.
 
 ``Deduplicator`` is the stage; it talks to a :class:`CopyIndex` (in memory here,
-SQLite in :mod:`storyline.store`). The sketch functions are pure and shared with
+SQLite in :mod:`storyline.copyindex`). The sketch functions are pure and shared with
 the benchmark; :func:`boilerplate_spans` tells other stages which parts of an
 article are boilerplate. docs/dedup.md describes the method and its measured
 precision and recall.

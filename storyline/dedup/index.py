@@ -3,7 +3,7 @@
 The stage never touches storage itself; it asks a :class:`CopyIndex` for
 articles by text hash, by LSH band key and by anchor, and tells it what to add.
 :class:`InMemoryCopyIndex` keeps everything in dicts (tests, one-off runs, a
-Spark partition); ``storyline.store.SqliteCopyIndex`` keeps it in indexed tables
+Spark partition); ``storyline.copyindex.SqliteCopyIndex`` keeps it in indexed tables
 so that opening a store of a million articles reads nothing up front.
 
 Articles are numbered by the index in arrival order (``key``); a copy group is
