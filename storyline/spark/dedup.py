@@ -161,22 +161,34 @@ def _features(o: Overlap) -> tuple[tuple[str, float], ...]:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Rounds:
+    """How the rounds of boilerplate exclusions (step 5) went."""
+
+    taken: int
+    #: the line moments reached their fixed point; when not, the cap stopped them and
+    #: the copy groups may differ from the engine's
+    settled: bool
+
+
 def find_copies(
     sc: SparkContext, docs: RDD[DedupInput], config: Config, partitions: int
-) -> tuple[RDD[tuple[str, CopyLink]], RDD[Assignment]]:
-    """Copy links of every copy (original id, kind, similarity) and the logged reasons."""
+) -> tuple[RDD[tuple[str, CopyLink]], RDD[Assignment], Rounds]:
+    """Copy links of every copy (original id, kind, similarity), the logged reasons
+    and how many rounds of exclusions it took."""
     keyed = docs.map(lambda d: (d.id, d)).cache()
     moments = _moments(keyed, None, config, partitions)
-    for _ in range(MAX_PASSES):
+    taken, settled = 0, False
+    while not settled and taken < MAX_PASSES:
+        taken += 1
         shared = sc.broadcast(moments)
         chosen = _matches(keyed, config, shared, partitions).cache()
         again = _moments(keyed, _exclusions(chosen, keyed, partitions), config, partitions)
-        if again == moments:
-            break
-        moments = again
+        settled, moments = again == moments, again
     groups = _components(chosen.map(lambda e: (e.left, e.right)), partitions)
     links = _link_to_originals(groups, chosen, keyed, config, shared, partitions)
-    return links.mapValues(lambda link: link[0]), links.map(lambda item: item[1][1])
+    found = links.mapValues(lambda link: link[0]), links.map(lambda item: item[1][1])
+    return *found, Rounds(taken, settled)
 
 
 def _seen_in(config: Config) -> int:

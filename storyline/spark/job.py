@@ -63,6 +63,9 @@ class JobReport:
     copies: int = 0
     events: int = 0
     storylines: int = 0
+    #: rounds of boilerplate exclusions copy detection took, and whether they settled
+    copy_rounds: int = 0
+    copy_rounds_settled: bool = True
     errors: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
 
@@ -74,7 +77,13 @@ class JobReport:
         return (
             f"read {self.read}, articles {self.articles}, repeated {self.known}, "
             f"failed {self.failed} (malformed or unusable records, skipped); "
-            f"copies {self.copies}, events {self.events}, storylines {self.storylines}"
+            f"copies {self.copies} ({self.copy_rounds} rounds"
+            + (
+                ""
+                if self.copy_rounds_settled
+                else ", stopped before settling: copy groups may differ from a single-machine run"
+            )
+            + f"), events {self.events}, storylines {self.storylines}"
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -86,6 +95,8 @@ class JobReport:
             "copies": self.copies,
             "events": self.events,
             "storylines": self.storylines,
+            "copy_rounds": self.copy_rounds,
+            "copy_rounds_settled": self.copy_rounds_settled,
             "errors": self.errors,
             "seconds": self.seconds,
         }
@@ -146,7 +157,8 @@ def run(spark: SparkSession, settings: JobSettings) -> JobReport:
 
     step = time.perf_counter()
     docs = keyed.values().map(_dedup_input)
-    links, copy_log = find_copies(sc, docs, config, partitions)
+    links, copy_log, rounds = find_copies(sc, docs, config, partitions)
+    report.copy_rounds, report.copy_rounds_settled = rounds.taken, rounds.settled
     linked = keyed.leftOuterJoin(links, partitions).mapValues(_with_link).persist()
     report.copies = linked.filter(lambda kv: kv[1].article.copy_of is not None).count()
     report.seconds["dedup"] = round(time.perf_counter() - step, 2)
