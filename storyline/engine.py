@@ -33,7 +33,7 @@ from .errors import ExtractionError, InputError, QueryError
 from .extract import Extracted, canonical_url, extract, prepare
 from .model import Article, Assignment, Republication, Story
 from .pipeline import Pipeline, Stage, default_stages
-from .refresh import refresh_stale, stored_or_computed
+from .refresh import Computed, refresh_stale, stored_or_computed
 from .reports import IngestReport, ReclusterReport, RefreshReport
 from .sources import InputReader
 from .store import MATCH_END, MATCH_START, SqliteCopyIndex, Store
@@ -458,13 +458,14 @@ class Engine:
             self.store, self.views, story_id, self._document, stale_ok=stale_ok
         )
 
-    def _document(self, story_id: str) -> dict[str, Any]:
+    def _document(self, story_id: str) -> Computed:
         story = self.store.story(story_id)
         articles = list(self.store.articles(story.articles))
         computed = self._add_views(story, articles)
         listings = self.store.story_listings(story.events)
         events = [listings[event] for event in story.events if event in listings]
-        return story_document(story, computed.headline, articles, events)
+        document = story_document(story, computed.headline, articles, events)
+        return Computed(document, computed.entities if story.kind == "storyline" else None)
 
     def _add_views(self, story: Story, articles: list[Article]) -> StoryViews:
         computed = story_views(articles, boilerplate=self.boilerplate)
@@ -538,7 +539,7 @@ class Engine:
         Names are resolved within each storyline ("Teigen" is Chrissy Teigen where the
         storyline names her in full). Raises :class:`NotFoundError` for an unknown name.
         """
-        return queries.entity(self.store, self.story, name)
+        return queries.entity(self.store, self.views, name)
 
     def contradictions(self, story_id: str | None = None) -> list[tuple[Story, dict[str, Any]]]:
         """Contradictions in one story, or in every storyline, with the story they are in."""

@@ -22,6 +22,7 @@ __all__ = [
     "LIVE_INGESTION",
     "MIGRATIONS",
     "SEARCH_INDEX",
+    "STORYLINE_ENTITIES",
     "STORY_MEMBERS",
     "STORY_VIEWS",
     "Migration",
@@ -181,6 +182,21 @@ CREATE TABLE story_views (
 INSERT INTO story_versions (story, version) SELECT id, 1 FROM clusters;
 """
 
+#: per storyline, each named entity with what its entity page shows of that storyline
+#: (mentions, aliases, articles, facts, quotes by it), written with the storyline's
+#: stored views (see :mod:`storyline.viewstore`). The document format moves on with it,
+#: so every story's views are computed again and the rows filled in.
+STORYLINE_ENTITIES = """
+CREATE TABLE storyline_entities (
+    entity TEXT NOT NULL,
+    storyline TEXT NOT NULL,
+    mentions INTEGER NOT NULL,
+    detail BLOB NOT NULL,
+    PRIMARY KEY (entity, storyline)
+) WITHOUT ROWID;
+CREATE INDEX storyline_entities_storyline ON storyline_entities (storyline);
+"""
+
 #: (version, name, migration), applied in order; append only, never edit a released one
 MIGRATIONS: Sequence[tuple[int, str, Migration]] = (
     (1, "initial schema", INITIAL_SCHEMA),
@@ -189,6 +205,7 @@ MIGRATIONS: Sequence[tuple[int, str, Migration]] = (
     (4, "live ingestion: WARC progress, feed state, feed items seen", LIVE_INGESTION),
     (5, "covering indexes for the articles and events of a story", STORY_MEMBERS),
     (6, "computed story views, with a version per story", STORY_VIEWS),
+    (7, "named entities of each storyline, for entity pages", STORYLINE_ENTITIES),
 )
 
 

@@ -8,13 +8,14 @@ stored documents), and returns plain data; :class:`~storyline.engine.Engine`'s
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
 from .errors import NotFoundError, QueryError
-from .model import Story, format_datetime
+from .model import Story, format_datetime, parse_datetime
 from .store import Store
-from .views.entities import entity_registry, resolve_storyline
+from .viewstore import ViewStore
 
 __all__ = ["contradictions", "entity", "quotes_by", "search_page"]
 
@@ -80,61 +81,61 @@ def search_page(
     }, more
 
 
-def entity(store: Store, story_of: StoryOf, name: str) -> dict[str, Any]:
+def entity(store: Store, views: ViewStore, name: str) -> dict[str, Any]:
     """One named entity across storylines: its type, aliases, storylines, quotes, facts.
 
     Names are resolved within each storyline ("Teigen" is Chrissy Teigen where the
-    storyline names her in full). Raises :class:`NotFoundError` for an unknown name.
+    storyline names her in full). Read from the rows stored with each storyline's views
+    (:meth:`ViewStore.entity_rows`), so the cost follows the number of storylines that
+    name it, not their articles. Storylines are listed newest first, quotes in order of
+    their first carrier. Raises :class:`NotFoundError` for an unknown name.
     """
-    wanted = " ".join(name.split()).casefold()
-    storylines: dict[str, None] = {}
-    for article_id in store.articles_naming(name):
-        storyline = store.article(article_id).storyline
-        if storyline:
-            storylines[storyline] = None
-    entry: dict[str, Any] | None = None
+    rows = views.entity_rows(name)
+    if not rows:
+        raise NotFoundError(f"no entity named {name!r}")
+    listings = store.story_listings([storyline for storyline, _ in rows])
+    labels: Counter[str] = Counter()
+    aliases: Counter[str] = Counter()
+    articles: list[str] = []
     stories: list[dict[str, Any]] = []
+    quotes: list[dict[str, Any]] = []
     facts: list[dict[str, Any]] = []
-    for storyline_id in storylines:
-        story = store.story(storyline_id)
-        articles = list(store.articles(story.articles))
-        match = [e for e in entity_registry(articles) if e.canonical.casefold() == wanted]
-        if not match:
+    first_seen: str | None = None
+    for storyline, row in rows:
+        listing = listings.get(storyline)
+        if listing is None:
             continue
-        found = match[0].to_dict()
-        if entry is None:
-            entry = {**found, "articles": [], "aliases": {}, "mentions": 0}
-        entry["mentions"] += found["mentions"]
-        entry["articles"].extend(found["articles"])
-        for alias, count in found["aliases"].items():
-            entry["aliases"][alias] = entry["aliases"].get(alias, 0) + count
+        labels[row["label"]] += row["mentions"]
+        aliases.update(row["aliases"])
+        articles.extend(row["articles"])
+        if row["first_seen"] and (first_seen is None or row["first_seen"] < first_seen):
+            first_seen = row["first_seen"]
         stories.append(
             {
-                "id": story.id,
-                "title": story.title,
-                "articles": len(story.articles),
-                "mentions": found["mentions"],
-                "last_published": format_datetime(story.last_published),
+                "id": storyline,
+                "title": listing["title"],
+                "articles": listing["articles"],
+                "mentions": row["mentions"],
+                "last_published": format_datetime(parse_datetime(listing["last_published"])),
             }
         )
-        for article in resolve_storyline(articles):
-            facts.extend(
-                {
-                    **fact.to_dict(),
-                    "article": article.id,
-                    "outlet": article.outlet,
-                    "text": article.text[fact.start : fact.end],
-                }
-                for fact in article.facts
-                if fact.entity.casefold() == wanted
-            )
-    if entry is None:
+        quotes.extend({**quote, "storyline": storyline} for quote in row["quotes"])
+        facts.extend(row["facts"])
+    if not stories:
         raise NotFoundError(f"no entity named {name!r}")
-    entry["name"] = entry.pop("canonical")
-    entry["storylines"] = stories
-    entry["quotes"] = quotes_by(store, story_of, entry["name"])
-    entry["facts"] = facts
-    return entry
+    stories.sort(key=lambda s: (s["last_published"] or "", s["mentions"]), reverse=True)
+    quotes.sort(key=lambda q: q["carriers"][0].get("published") or "~")
+    return {
+        "name": rows[0][1]["canonical"],
+        "label": labels.most_common(1)[0][0],
+        "aliases": dict(aliases.most_common()),
+        "mentions": sum(s["mentions"] for s in stories),
+        "articles": articles,
+        "first_seen": first_seen,
+        "storylines": stories,
+        "quotes": quotes,
+        "facts": facts,
+    }
 
 
 def quotes_by(store: Store, story_of: StoryOf, speaker: str) -> list[dict[str, Any]]:

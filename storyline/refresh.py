@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from .errors import NotFoundError
@@ -19,10 +20,19 @@ from .reports import RefreshReport
 from .store import Store
 from .viewstore import CLAIM_SECONDS, StoredViews, ViewStore, wait_for
 
-__all__ = ["Document", "refresh_stale", "stored_or_computed"]
+__all__ = ["Computed", "Document", "refresh_stale", "stored_or_computed"]
 
-#: computes the document of everything a story's page shows, from its articles
-Document = Callable[[str], dict[str, Any]]
+
+@dataclass(slots=True, frozen=True)
+class Computed:
+    """A story's document, and for a storyline the rows its entities' pages read."""
+
+    document: dict[str, Any]
+    entities: list[dict[str, Any]] | None = None
+
+
+#: computes everything a story's page shows, from its articles
+Document = Callable[[str], Computed]
 
 
 def stored_or_computed(
@@ -36,7 +46,7 @@ def stored_or_computed(
     """
     if not store.versioned:  # opened by code that predates stored views
         started = time.perf_counter()
-        return StoredViews(0, document(story_id), time.perf_counter() - started)
+        return StoredViews(0, document(story_id).document, time.perf_counter() - started)
     state = views.state(story_id)
     if state is None:
         store.story(story_id)  # NotFoundError for an unknown story
@@ -63,9 +73,9 @@ def _compute(views: ViewStore, story_id: str, version: int, document: Document) 
         views.release(story_id)
         raise
     seconds = time.perf_counter() - started
-    if not views.save(story_id, version, computed, seconds):
+    if not views.save(story_id, version, computed.document, seconds, computed.entities):
         views.release(story_id)
-    return StoredViews(version, computed, seconds)
+    return StoredViews(version, computed.document, seconds)
 
 
 def refresh_stale(
@@ -96,9 +106,9 @@ def refresh_stale(
             views.release(story_id)
             raise
         seconds = time.perf_counter() - begun
-        if views.save(story_id, version, computed, seconds):
+        if views.save(story_id, version, computed.document, seconds, computed.entities):
             report.computed += 1
-            report.articles += len(computed["articles"])
+            report.articles += len(computed.document["articles"])
             if report.slowest is None or seconds > report.slowest[1]:
                 report.slowest = (story_id, seconds)
         else:

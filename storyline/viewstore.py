@@ -17,6 +17,10 @@ started (compare and set), so a document computed from articles that a concurren
 write has since changed is never taken as fresh. A process about to compute a story
 first claims it for :data:`CLAIM_SECONDS`; the others serve the stale document if
 there is one, or wait for the claimant, instead of computing the same story again.
+
+A storyline's document is saved with its named entities, one row each in
+``storyline_entities`` (schema version 7), in the same transaction: entity pages read
+those rows (:meth:`ViewStore.entity_rows`), never the storylines' articles.
 """
 
 from __future__ import annotations
@@ -30,6 +34,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from .views.entities import entity_key
+
 if TYPE_CHECKING:
     from .store import Store
 
@@ -37,7 +43,7 @@ __all__ = ["CLAIM_SECONDS", "DOCUMENT_FORMAT", "StoredViews", "ViewState", "View
 
 #: the shape of a stored document; raised when it changes, which makes every stored
 #: document stale (recomputed by ``storyline refresh`` or on first view)
-DOCUMENT_FORMAT = 1
+DOCUMENT_FORMAT = 2
 #: how long a claim to compute a story holds before others may take it over
 CLAIM_SECONDS = 120
 
@@ -101,7 +107,7 @@ class ViewStore:
         ).fetchone()
         if row is None:
             return None
-        return StoredViews(row[0], json.loads(zlib.decompress(row[2])), row[1])
+        return StoredViews(row[0], _unpack(row[2]), row[1])
 
     def stale(self, stories: Iterable[str] | None = None) -> list[tuple[str, int]]:
         """(story, current version) of the stories whose views are missing or stale,
@@ -128,10 +134,23 @@ class ViewStore:
     def count_stale(self) -> int:
         return len(self.stale())
 
-    def save(self, story_id: str, version: int, document: dict[str, Any], seconds: float) -> bool:
-        """Store a document computed at ``version``; False (nothing written) when the
-        story has moved on since, or the store stayed busy."""
-        blob = zlib.compress(json.dumps(document, ensure_ascii=False).encode("utf-8"), 6)
+    def save(
+        self,
+        story_id: str,
+        version: int,
+        document: dict[str, Any],
+        seconds: float,
+        entities: list[dict[str, Any]] | None = None,
+    ) -> bool:
+        """Store a document computed at ``version`` and, for a storyline, its ``entities``
+        (rows of :func:`storyline.views.entities.entity_index`, replacing the previous
+        ones); False (nothing written) when the story has moved on since, or the store
+        stayed busy."""
+        blob = _pack(document)
+        rows = [
+            (entity_key(row["canonical"]), story_id, row["mentions"], _pack(row))
+            for row in entities or ()
+        ]
         try:
             with self.store.atomic():
                 current = self.db.execute(
@@ -145,6 +164,13 @@ class ViewStore:
                        VALUES (?, ?, ?, ?, ?, ?)""",
                     (story_id, version, DOCUMENT_FORMAT, _now(), seconds, blob),
                 )
+                if entities is not None and self.store.schema_version >= 7:
+                    self.db.execute(
+                        "DELETE FROM storyline_entities WHERE storyline = ?", (story_id,)
+                    )
+                    self.db.executemany(
+                        "INSERT OR REPLACE INTO storyline_entities VALUES (?, ?, ?, ?)", rows
+                    )
                 self.db.execute(
                     "UPDATE story_versions SET claimed_until = NULL WHERE story = ?", (story_id,)
                 )
@@ -153,6 +179,18 @@ class ViewStore:
                 return False
             raise
         return True
+
+    def entity_rows(self, name: str) -> list[tuple[str, dict[str, Any]]]:
+        """(storyline, row) for each storyline that names ``name`` (a canonical name, case
+        and spacing ignored), most mentions first, from the stored views of storylines
+        that still exist."""
+        found = self.db.execute(
+            """SELECT e.storyline, e.detail FROM storyline_entities AS e
+               JOIN clusters AS c ON c.id = e.storyline
+               WHERE e.entity = ? ORDER BY e.mentions DESC, e.storyline""",
+            (entity_key(name),),
+        )
+        return [(storyline, _unpack(detail)) for storyline, detail in found]
 
     def claim(self, story_id: str, *, force: bool = False) -> bool:
         """Claim a story's computation for :data:`CLAIM_SECONDS`; False when its views
@@ -230,3 +268,12 @@ def wait_for(views: ViewStore, story_id: str, version: int, seconds: float) -> S
         if not state.claimed:
             return None
     return None
+
+
+def _pack(data: dict[str, Any]) -> bytes:
+    return zlib.compress(json.dumps(data, ensure_ascii=False).encode("utf-8"), 6)
+
+
+def _unpack(blob: bytes) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(zlib.decompress(blob))
+    return loaded

@@ -17,8 +17,10 @@ from storyline import engine as engine_module
 from storyline import store as store_module
 from storyline.config import Config
 from storyline.engine import Engine
+from storyline.errors import NotFoundError
 from storyline.model import Article
 from storyline.store import Store
+from storyline.views.entities import entity_registry
 from storyline.viewstore import DOCUMENT_FORMAT
 from storyline.web import create_app
 
@@ -132,8 +134,10 @@ def test_viewstore_an_upgraded_store_gets_its_views(
             old.add(articles(record, "bridge", "bridge_other_outlet", "rates", "football"))
             assert old.store.schema_version == 5
     with Engine(db_path, config=Config(), stages=[]) as engine:
-        assert engine.store.schema_version == 6
+        assert engine.store.schema_version == 7
         stories = {s.id for s in engine.store.stories()}
+        with pytest.raises(NotFoundError):  # its storylines' entities come with their views
+            engine.entity("Helen Okafor")
         assert {story for story, _ in engine.views.stale()} == stories
     result = cli("refresh")
     assert result.exit_code == 0, result.output
@@ -145,6 +149,37 @@ def test_viewstore_an_upgraded_store_gets_its_views(
         for story in stories:
             assert engine.story(story).id == story
         assert engine.refresh_views().computed == 0
+        assert engine.entity("Helen Okafor")["storylines"]
+
+
+def test_viewstore_entity_pages_read_no_article(
+    db_path: Path, record: Record, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with Engine(db_path, config=Config()) as engine:
+        engine.add(articles(record, "bridge", "bridge_other_outlet", "rates", "football"))
+        storyline = engine.article("bridge").storyline
+        expected = {
+            e.canonical: e
+            for e in entity_registry(list(engine.articles(engine.store.story(storyline).articles)))
+        }
+    no_computing(monkeypatch)
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("an article was read")
+
+    monkeypatch.setattr(store_module.Store, "article", refuse)
+    monkeypatch.setattr(store_module.Store, "articles", refuse)
+    with Engine(db_path, config=Config(), stages=[]) as engine:
+        found = engine.entity("helen  OKAFOR")
+        entry = expected["Helen Okafor"]
+        assert found["name"] == "Helen Okafor" and found["label"] == entry.label
+        assert found["mentions"] == entry.mentions and found["aliases"] == entry.aliases
+        assert found["articles"] == entry.articles
+        assert [s["id"] for s in found["storylines"]] == [storyline]
+        assert found["quotes"] and {q["speaker"] for q in found["quotes"]} == {"Helen Okafor"}
+        assert all(q["storyline"] == storyline for q in found["quotes"])
+        with pytest.raises(NotFoundError):
+            engine.entity("Nobody Anywhere")
 
 
 def test_viewstore_views_of_another_format_are_stale(db_path: Path, record: Record) -> None:
@@ -185,13 +220,13 @@ def test_viewstore_a_claimed_story_is_waited_for_not_computed_twice(
             engine.store.touch_stories([storyline])
         assert engine.views.claim(storyline)  # another process is computing it
         version = engine.views.state(storyline).version  # type: ignore[union-attr]
-        document = engine._document(storyline)
+        computed = engine._document(storyline)
     finished = threading.Event()
 
     def claimant() -> None:
         with Engine(db_path, config=Config(), stages=[]) as other:
             finished.wait(10)
-            assert other.views.save(storyline, version, document, 0.5)
+            assert other.views.save(storyline, version, computed.document, 0.5, computed.entities)
 
     thread = threading.Thread(target=claimant)
     thread.start()
@@ -201,7 +236,7 @@ def test_viewstore_a_claimed_story_is_waited_for_not_computed_twice(
         finished.set()
         found = reader.stored_views(storyline)
     thread.join()
-    assert found.version == version and found.document == document
+    assert found.version == version and found.document == computed.document
 
 
 def test_viewstore_recluster_keeps_views_of_existing_stories_only(

@@ -26,6 +26,8 @@ class StoryViews:
     summary: list[dict[str, Any]] = field(default_factory=list)
     #: a headline chosen from the articles' titles
     headline: str | None = None
+    #: one row per named entity, for entity pages (see :func:`.entities.entity_index`)
+    entities: list[dict[str, Any]] = field(default_factory=list)
 
 
 def story_views(
@@ -35,7 +37,7 @@ def story_views(
     articles; ``boilerplate`` gives the spans the summary must leave out."""
     from .contradictions import check_facts
     from .dating import anchored, estimate_dates
-    from .entities import resolve_storyline
+    from .entities import entity_index, resolve_storyline
     from .quotes import group_quotes
     from .summary import summarise
     from .timeline import timeline
@@ -47,12 +49,14 @@ def story_views(
     dated = timeline(resolved, estimates=estimates, ready=ready)
     checked = check_facts(resolved, ready=ready)
     summary = summarise(articles, boilerplate=boilerplate)
+    quotes = [q.to_dict() for q in group_quotes(resolved)]
     return StoryViews(
         timeline=[entry.to_dict() for entry in dated.entries],
         dates=[estimate.to_dict() for estimate in dated.dates],
         contradictions=[c.to_dict() for c in checked.contradictions],
         agreements=[a.to_dict() for a in checked.agreements],
-        quotes=[q.to_dict() for q in group_quotes(resolved)],
+        quotes=quotes,
         summary=summary.sentences,
         headline=summary.headline,
+        entities=entity_index(resolved, quotes),
     )

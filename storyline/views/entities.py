@@ -10,7 +10,9 @@ canonical names and their quotes' speakers rewritten accordingly.
 
 :func:`entity_registry` is what entity pages build on: one entry per canonical
 name with its type, the surface forms (aliases) used for it, and how often and
-in which articles it is mentioned.
+in which articles it is mentioned. :func:`entity_index` adds to each entry what its
+entity page shows of the storyline, the facts about it and the quotes by it, so that
+entity pages read one stored row per storyline instead of the storyline's articles.
 """
 
 from __future__ import annotations
@@ -19,12 +21,20 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from itertools import combinations
 from typing import Any
 
 from ..model import Article, format_datetime
 from ..nlp.entities import NAME_LABELS, name_key, person_index
 
-__all__ = ["RegistryEntry", "entity_registry", "resolve_storyline", "storyline_aliases"]
+__all__ = [
+    "RegistryEntry",
+    "entity_index",
+    "entity_key",
+    "entity_registry",
+    "resolve_storyline",
+    "storyline_aliases",
+]
 
 #: labels the small model gives to people's names when it gets them wrong
 _PERSONLIKE = frozenset(("PERSON", "ORG", "PRODUCT", "WORK_OF_ART"))
@@ -128,3 +138,55 @@ def entity_registry(
     for name, entry in entries.items():
         entry.label = votes[name].most_common(1)[0][0]
     return sorted(entries.values(), key=lambda e: (-e.mentions, e.canonical))
+
+
+def entity_key(name: str) -> str:
+    """How a canonical name is looked up: spacing and case ignored."""
+    return " ".join(name.split()).casefold()
+
+
+#: speakers' words tried as subsets when matching quotes to entities (names are short)
+_SPEAKER_WORDS = 5
+
+
+def entity_index(
+    resolved: Sequence[Article], quotes: Sequence[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """One row per named entity of a storyline: its registry entry (:func:`entity_registry`
+    of the already ``resolved`` articles), the facts stated about it (each with its
+    article, outlet and span) and the storyline's grouped ``quotes`` by it.
+
+    A quote is by an entity when every word of the entity's name is in the speaker's
+    name, as :meth:`storyline.engine.Engine.quotes` matches speakers.
+    """
+    entries = entity_registry(resolved, resolve=False)
+    by_words: dict[frozenset[str], list[int]] = {}
+    for number, entry in enumerate(entries):
+        by_words.setdefault(frozenset(entity_key(entry.canonical).split()), []).append(number)
+    quoted: dict[int, list[dict[str, Any]]] = {}
+    for quote in quotes:
+        words = sorted(set(entity_key(quote.get("speaker") or "").split()))[:_SPEAKER_WORDS]
+        matched: set[int] = set()
+        for size in range(1, len(words) + 1):
+            for subset in combinations(words, size):
+                matched.update(by_words.get(frozenset(subset), ()))
+        for number in matched:
+            quoted.setdefault(number, []).append(quote)
+    keys = {entity_key(entry.canonical): number for number, entry in enumerate(entries)}
+    facts: dict[int, list[dict[str, Any]]] = {}
+    for article in resolved:
+        for fact in article.facts:
+            about = keys.get(entity_key(fact.entity))
+            if about is not None:
+                facts.setdefault(about, []).append(
+                    {
+                        **fact.to_dict(),
+                        "article": article.id,
+                        "outlet": article.outlet,
+                        "text": article.text[fact.start : fact.end],
+                    }
+                )
+    return [
+        {**entry.to_dict(), "facts": facts.get(number, []), "quotes": quoted.get(number, [])}
+        for number, entry in enumerate(entries)
+    ]
