@@ -468,7 +468,9 @@ class Engine:
         return Computed(document, computed.entities if story.kind == "storyline" else None)
 
     def _add_views(self, story: Story, articles: list[Article]) -> StoryViews:
-        computed = story_views(articles, boilerplate=self.boilerplate)
+        computed = story_views(
+            articles, boilerplate=self.boilerplate, entities=story.kind == "storyline"
+        )
         story.timeline = computed.timeline
         story.estimated_dates = computed.dates
         story.contradictions = computed.contradictions

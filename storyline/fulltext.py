@@ -22,7 +22,6 @@ __all__ = [
     "SEARCH_KINDS",
     "SEARCH_WINDOW",
     "QueryError",
-    "articles_naming",
     "index_article",
     "search_kinds",
 ]
@@ -46,20 +45,6 @@ def index_article(db: sqlite3.Connection, article: Article) -> None:
             seen.append(entity.text)
     rows.extend(("entity", article.id, name, ",".join(texts)) for name, texts in forms.items())
     db.executemany("INSERT INTO search_index (kind, article, name, body) VALUES (?, ?, ?, ?)", rows)
-
-
-def articles_naming(db: sqlite3.Connection, name: str) -> list[str]:
-    """Ids of articles with an entity that may be ``name`` (any of its words), in order."""
-    terms = ['"' + word.replace('"', '""') + '"' for word in name.split()]
-    if not terms:
-        return []
-    rows = db.execute(
-        "SELECT DISTINCT f.article FROM search_index AS f "
-        "JOIN articles AS a ON a.id = f.article "
-        "WHERE search_index MATCH ? AND f.kind = 'entity' ORDER BY a.seq",
-        ("name : (" + " OR ".join(terms) + ")",),
-    )
-    return [row[0] for row in rows]
 
 
 def search_kinds(

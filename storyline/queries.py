@@ -2,7 +2,8 @@
 
 Each reads the store, and the stories it needs with their views through
 ``story_of`` (:meth:`storyline.engine.Engine.story`, which takes them from the
-stored documents), and returns plain data; :class:`~storyline.engine.Engine`'s
+stored documents) or, for entity pages, the rows stored with them, and returns plain
+data; :class:`~storyline.engine.Engine`'s
 ``search_page``, ``entity``, ``quotes`` and ``contradictions`` call them.
 """
 
@@ -91,8 +92,6 @@ def entity(store: Store, views: ViewStore, name: str) -> dict[str, Any]:
     their first carrier. Raises :class:`NotFoundError` for an unknown name.
     """
     rows = views.entity_rows(name)
-    if not rows:
-        raise NotFoundError(f"no entity named {name!r}")
     listings = store.story_listings([storyline for storyline, _ in rows])
     labels: Counter[str] = Counter()
     aliases: Counter[str] = Counter()

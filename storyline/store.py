@@ -34,7 +34,6 @@ from .fulltext import (
     MATCH_START,
     SEARCH_KINDS,
     SEARCH_WINDOW,
-    articles_naming,
     index_article,
     search_kinds,
 )
@@ -241,10 +240,6 @@ class Store:
             )
             touched.extend(story for row in rows for story in row)
         self.touch_stories(touched)
-
-    def articles_naming(self, name: str) -> list[str]:
-        """Ids of articles with an entity that may be ``name`` (any of its words), in order."""
-        return articles_naming(self.db, name)
 
     def search(
         self, query: str, kind: str, limit: int = 20, offset: int = 0

@@ -85,6 +85,13 @@ class ViewStore:
     def __init__(self, store: Store) -> None:
         self.store = store
         self.db = store.db
+        # absent only from a store kept below schema 7 (by code that predates it)
+        self._entity_rows = (
+            self.db.execute(
+                "SELECT 1 FROM sqlite_master WHERE name = 'storyline_entities'"
+            ).fetchone()
+            is not None
+        )
 
     def state(self, story_id: str) -> ViewState | None:
         """Where a story's views stand; None for a story the store does not track."""
@@ -164,7 +171,7 @@ class ViewStore:
                        VALUES (?, ?, ?, ?, ?, ?)""",
                     (story_id, version, DOCUMENT_FORMAT, _now(), seconds, blob),
                 )
-                if entities is not None and self.store.schema_version >= 7:
+                if entities is not None and self._entity_rows:
                     self.db.execute(
                         "DELETE FROM storyline_entities WHERE storyline = ?", (story_id,)
                     )

@@ -10,12 +10,17 @@ from pathlib import Path
 import pytest
 
 from storyline.extract import extract
-from storyline.model import Article, Entity, Quote
+from storyline.model import Article, Entity, Fact, Quote
 from storyline.nlp.entities import EntityStage, extract_entities, name_key, person_index
 from storyline.nlp.parse import ENABLED, Parser, doc_of, load_model
 from storyline.pipeline import Pipeline
 from storyline.sources import RawDocument
-from storyline.views.entities import entity_registry, resolve_storyline, storyline_aliases
+from storyline.views.entities import (
+    entity_index,
+    entity_registry,
+    resolve_storyline,
+    storyline_aliases,
+)
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 SEEDS = SHARED / "seeds"
@@ -171,6 +176,33 @@ def test_entity_registry_counts_aliases_articles_and_types() -> None:
     assert top.first_seen == datetime(2019, 7, 1, tzinfo=UTC)
     assert all(entry.label != "DATE" for entry in registry)
     assert top.to_dict()["first_seen"] == "2019-07-01T00:00:00Z"
+
+
+def test_entity_index_gives_each_entity_its_quotes_and_facts() -> None:
+    a = _article(
+        "a1",
+        [
+            Entity("Hillary Clinton", "PERSON", 0, 15, "Hillary Clinton"),
+            Entity("Clinton", "PERSON", 20, 27, "Clinton"),
+            Entity("Iowa", "GPE", 30, 34, "Iowa"),
+        ],
+    )
+    a.text = "Hillary Clinton, 68, says Clinton will win Iowa."
+    a.facts.append(Fact("Hillary Clinton", "age", "68", 0, 19))
+    quotes = [
+        {"speaker": "Hillary Rodham Clinton", "text": "We will win."},
+        {"speaker": "a spokesman for the campaign of Senator Hillary Clinton", "text": "No."},
+        {"speaker": "Bill Clinton", "text": "She will."},
+        {"speaker": None, "text": "Nobody said this."},
+    ]
+    rows = {row["canonical"]: row for row in entity_index([a], quotes)}
+    assert set(rows) == {"Hillary Clinton", "Clinton", "Iowa"}
+    assert [q["text"] for q in rows["Hillary Clinton"]["quotes"]] == ["We will win.", "No."]
+    assert [q["text"] for q in rows["Clinton"]["quotes"]] == ["We will win.", "No.", "She will."]
+    assert rows["Iowa"]["quotes"] == [] and rows["Iowa"]["facts"] == []
+    (fact,) = rows["Hillary Clinton"]["facts"]
+    assert (fact["article"], fact["value"], fact["text"]) == ("a1", "68", "Hillary Clinton, 68")
+    assert rows["Hillary Clinton"]["articles"] == ["a1"]
 
 
 # -- the seed articles ---------------------------------------------------------

@@ -31,10 +31,14 @@ class StoryViews:
 
 
 def story_views(
-    articles: Sequence[Article], *, boilerplate: Boilerplate | None = None
+    articles: Sequence[Article],
+    *,
+    boilerplate: Boilerplate | None = None,
+    entities: bool = False,
 ) -> StoryViews:
     """Timeline, contradictions, agreements, carried quotes and summary of one story's
-    articles; ``boilerplate`` gives the spans the summary must leave out."""
+    articles; ``boilerplate`` gives the spans the summary must leave out. With
+    ``entities``, also the rows of its entities' pages (stored for storylines only)."""
     from .contradictions import check_facts
     from .dating import anchored, estimate_dates
     from .entities import entity_index, resolve_storyline
@@ -58,5 +62,5 @@ def story_views(
         quotes=quotes,
         summary=summary.sentences,
         headline=summary.headline,
-        entities=entity_index(resolved, quotes),
+        entities=entity_index(resolved, quotes) if entities else [],
     )

@@ -21,7 +21,6 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from itertools import combinations
 from typing import Any
 
 from ..model import Article, format_datetime
@@ -145,10 +144,6 @@ def entity_key(name: str) -> str:
     return " ".join(name.split()).casefold()
 
 
-#: speakers' words tried as subsets when matching quotes to entities (names are short)
-_SPEAKER_WORDS = 5
-
-
 def entity_index(
     resolved: Sequence[Article], quotes: Sequence[dict[str, Any]]
 ) -> list[dict[str, Any]]:
@@ -160,18 +155,18 @@ def entity_index(
     name, as :meth:`storyline.engine.Engine.quotes` matches speakers.
     """
     entries = entity_registry(resolved, resolve=False)
-    by_words: dict[frozenset[str], list[int]] = {}
-    for number, entry in enumerate(entries):
-        by_words.setdefault(frozenset(entity_key(entry.canonical).split()), []).append(number)
+    words = [frozenset(entity_key(entry.canonical).split()) for entry in entries]
+    by_word: dict[str, list[int]] = {}
+    for number, named in enumerate(words):
+        for word in named:
+            by_word.setdefault(word, []).append(number)
     quoted: dict[int, list[dict[str, Any]]] = {}
     for quote in quotes:
-        words = sorted(set(entity_key(quote.get("speaker") or "").split()))[:_SPEAKER_WORDS]
-        matched: set[int] = set()
-        for size in range(1, len(words) + 1):
-            for subset in combinations(words, size):
-                matched.update(by_words.get(frozenset(subset), ()))
-        for number in matched:
-            quoted.setdefault(number, []).append(quote)
+        speaker = frozenset(entity_key(quote.get("speaker") or "").split())
+        candidates = {number for word in speaker for number in by_word.get(word, ())}
+        for number in sorted(candidates):
+            if words[number] <= speaker:
+                quoted.setdefault(number, []).append(quote)
     keys = {entity_key(entry.canonical): number for number, entry in enumerate(entries)}
     facts: dict[int, list[dict[str, Any]]] = {}
     for article in resolved:
