@@ -313,6 +313,25 @@ def test_web_atom_feeds_parse(client: TestClient, ids: dict[str, Any]) -> None:
     assert search.findall(f"{ATOM}entry")
 
 
+def test_web_atom_feeds_hold_the_newest_articles(
+    client: TestClient, ids: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from storyline.web import feeds
+
+    monkeypatch.setattr(feeds, "FEED_ENTRIES", 2)
+    story = max(
+        (client.get(f"/api/stories/{s}?limit=100").json() for s in ids["storylines"]),
+        key=lambda found: len(found["articles"]),
+    )
+    assert len(story["articles"]) > 2
+    newest = sorted(story["articles"], key=lambda a: a["published"] or "", reverse=True)[:2]
+    root = parse_atom(client, f"/feeds/stories/{story['id']}.atom")
+    links = [e.find(f"{ATOM}id").text or "" for e in root.findall(f"{ATOM}entry")]  # type: ignore[union-attr]
+    assert [link.rsplit("/", 1)[1] for link in links] == [quote(a["id"], safe="") for a in newest]
+    entity = parse_atom(client, "/feeds/entities/Priya%20Halvorsen.atom")
+    assert len(entity.findall(f"{ATOM}entry")) == 2
+
+
 def test_web_atom_feeds_escape_payloads(client: TestClient) -> None:
     storyline = client.get("/api/articles/xss-article").json()["storyline"]
     for url in (

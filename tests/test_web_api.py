@@ -15,7 +15,7 @@ from test_web import build_db
 from storyline.config import Config
 from storyline.engine import Engine
 from storyline.model import Article
-from storyline.web import create_app, schemas
+from storyline.web import content, create_app, schemas
 from storyline.web.content import StoryCache
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -24,6 +24,10 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 MODELS: dict[str, type[BaseModel]] = {
     "/api/stories": schemas.StoryList,
     "/api/stories/{story_id}": schemas.StoryDetail,
+    "/api/stories/{story_id}/timeline": schemas.StoryTimeline,
+    "/api/stories/{story_id}/quotes": schemas.StoryQuotes,
+    "/api/stories/{story_id}/republications": schemas.StoryRepublications,
+    "/api/stories/{story_id}/estimated_dates": schemas.StoryDates,
     "/api/articles/{article_id}": schemas.ArticleDetail,
     "/api/entities/{name}": schemas.EntityDetail,
     "/api/search": schemas.SearchResults,
@@ -37,6 +41,11 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient,
     ids = build_db(path)
     with TestClient(create_app(path, config=Config())) as client:
         yield client, ids
+
+
+@pytest.fixture
+def db(site: tuple[TestClient, dict[str, Any]]) -> Path:
+    return Path(site[0].app.state.db)  # type: ignore[attr-defined]
 
 
 @pytest.fixture
@@ -76,6 +85,11 @@ def test_web_api_real_answers_parse_as_their_models(
     urls = [("/api/stories", "/api/stories?limit=100")]
     urls += [("/api/stories/{story_id}", f"/api/stories/{s}") for s in ids["storylines"]]
     urls += [("/api/stories/{story_id}", f"/api/stories/{s}") for s in ids["events"]]
+    for name in content.SECTIONS:
+        urls += [
+            (f"/api/stories/{{story_id}}/{name}", f"/api/stories/{s}/{name}")
+            for s in ids["storylines"]
+        ]
     urls += [("/api/articles/{article_id}", f"/api/articles/{quote(a)}") for a in ids["articles"]]
     urls += [
         ("/api/entities/{name}", "/api/entities/Priya%20Halvorsen"),
@@ -143,6 +157,63 @@ def test_web_api_story_articles_are_paged(client: TestClient, ids: dict[str, Any
     assert 'rel="next"' in html and f"/stories/{whole['id']}?limit=2&amp;offset=2" in html
     last = client.get(f"/stories/{whole['id']}?limit=2&offset=2").text
     assert 'rel="prev"' in last
+
+
+def stored(db: Path, story_id: str) -> dict[str, Any]:
+    with Engine(db, config=Config(), stages=[]) as engine:
+        return engine.story_document(story_id)
+
+
+@pytest.mark.parametrize("section", content.SECTIONS)
+def test_web_api_story_sections_show_the_best_and_page_through_the_rest(
+    site: tuple[TestClient, dict[str, Any]], db: Path, section: str
+) -> None:
+    client, ids = site
+    longest = max(ids["storylines"], key=lambda s: len(stored(db, s)[section]))
+    whole = stored(db, longest)[section]
+    answer = get_json(client, f"/api/stories/{longest}")
+    shown = answer["sections"][section]
+    assert shown["total"] == len(whole)
+    assert shown["shown"] == len(answer[section]) == min(len(whole), content.SECTION_SHOWN)
+    assert shown["href"] == f"/api/stories/{longest}/{section}"
+    # the ones shown keep their order; where chosen, nothing left out has more sources
+    positions = [whole.index(as_stored(item, whole)) for item in answer[section]]
+    assert positions == sorted(positions)
+    weight = content.SECTION_WEIGHTS.get(section)
+    if weight is None:
+        assert positions == list(range(len(positions)))
+    else:
+        left_out = [item for at, item in enumerate(whole) if at not in positions]
+        fewest = min(len(item[weight]) for item in answer[section])
+        assert all(len(item[weight]) <= fewest for item in left_out)
+    paged = follow(client, f"{shown['href']}?limit=7", section)
+    assert [as_stored(item, whole) for item in paged] == whole
+
+
+def as_stored(item: dict[str, Any], stored: list[dict[str, Any]]) -> dict[str, Any]:
+    """An answer's item without the keys the API's models add (with their defaults)."""
+    keys = {key for each in stored for key in each}
+    return {key: value for key, value in item.items() if key in keys}
+
+
+def test_web_api_story_sections_on_the_example_are_longer_than_a_page(
+    site: tuple[TestClient, dict[str, Any]], db: Path
+) -> None:
+    # the example corpus holds a storyline whose timeline is cut on its page
+    client, ids = site
+    story_id = max(ids["storylines"], key=lambda s: len(stored(db, s)["timeline"]))
+    whole = stored(db, story_id)["timeline"]
+    assert len(whole) > content.SECTION_SHOWN
+    page = client.get(f"/stories/{story_id}").text
+    assert f'href="/stories/{story_id}/timeline">All {len(whole)}</a>' in page
+    first = client.get(f"/stories/{story_id}/timeline?limit=10").text
+    assert first.count("<li><strong>") == 10 and 'rel="next"' in first
+    assert f'<a href="/stories/{story_id}">' in first
+    last = client.get(f"/stories/{story_id}/timeline?limit=10&offset=20").text
+    assert last.count("<li><strong>") == len(whole) - 20 and 'rel="prev"' in last
+    assert client.get(f"/stories/{story_id}/nothing").status_code in (400, 404)
+    assert client.get("/stories/nope/timeline").status_code == 404
+    assert client.get("/api/stories/nope/quotes").status_code == 404
 
 
 def test_web_api_search_pages(client: TestClient) -> None:

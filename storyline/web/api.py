@@ -14,7 +14,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from . import content, schemas
-from .app import EngineDep, cached
+from .app import EngineDep, cached, cached_story
 from .render import plain_snippet
 
 router = APIRouter(prefix="/api", tags=["api"])
@@ -57,10 +57,86 @@ def story(
         found = content.story(engine, story_id, request.url, limit, offset, cache)
         return _json(schemas.StoryDetail.model_validate(found))
 
-    version = content.story_version(engine, story_id)
-    if version is None:  # computed now, and stored for the next request
-        return render()
-    return cached(request, engine, render, version)
+    return cached_story(request, engine, story_id, render)
+
+
+def _section(
+    request: Request,
+    engine: EngineDep,
+    story_id: str,
+    name: str,
+    model: type[BaseModel],
+    limit: int,
+    offset: int,
+) -> Response:
+    def render() -> Response:
+        cache = request.app.state.story_cache
+        found = content.story_section(engine, story_id, name, request.url, limit, offset, cache)
+        return _json(model.model_validate(found))
+
+    return cached_story(request, engine, story_id, render)
+
+
+@router.get(
+    "/stories/{story_id}/timeline",
+    summary="A story's whole timeline, in date order, paged",
+    response_model=schemas.StoryTimeline,
+)
+def story_timeline(
+    request: Request,
+    engine: EngineDep,
+    story_id: str,
+    limit: Limit = content.ARTICLES_PAGE_SIZE,
+    offset: Offset = 0,
+) -> Response:
+    return _section(request, engine, story_id, "timeline", schemas.StoryTimeline, limit, offset)
+
+
+@router.get(
+    "/stories/{story_id}/quotes",
+    summary="Every quote of a story with its carriers, in order of first carrier, paged",
+    response_model=schemas.StoryQuotes,
+)
+def story_quotes(
+    request: Request,
+    engine: EngineDep,
+    story_id: str,
+    limit: Limit = content.ARTICLES_PAGE_SIZE,
+    offset: Offset = 0,
+) -> Response:
+    return _section(request, engine, story_id, "quotes", schemas.StoryQuotes, limit, offset)
+
+
+@router.get(
+    "/stories/{story_id}/republications",
+    summary="Who republished whom in a story, paged",
+    response_model=schemas.StoryRepublications,
+)
+def story_republications(
+    request: Request,
+    engine: EngineDep,
+    story_id: str,
+    limit: Limit = content.ARTICLES_PAGE_SIZE,
+    offset: Offset = 0,
+) -> Response:
+    model = schemas.StoryRepublications
+    return _section(request, engine, story_id, "republications", model, limit, offset)
+
+
+@router.get(
+    "/stories/{story_id}/estimated_dates",
+    summary="The publication date of each of a story's articles, known or estimated, paged",
+    response_model=schemas.StoryDates,
+)
+def story_dates(
+    request: Request,
+    engine: EngineDep,
+    story_id: str,
+    limit: Limit = content.ARTICLES_PAGE_SIZE,
+    offset: Offset = 0,
+) -> Response:
+    model = schemas.StoryDates
+    return _section(request, engine, story_id, "estimated_dates", model, limit, offset)
 
 
 def _json(model: BaseModel) -> Response:

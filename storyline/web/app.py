@@ -27,7 +27,7 @@ from ..config import Config
 from ..engine import Engine
 from ..errors import ConfigError, NotFoundError, QueryError, StoreError, StorylineError
 from ..store import Store
-from .content import ResponseCache, StoryCache, Version
+from .content import ResponseCache, StoryCache, Version, story_version
 from .render import Templates
 
 HERE = Path(__file__).parent
@@ -209,6 +209,17 @@ def cached(
     key = (f"{request.url.path}?{request.url.query}", version or ("store", *engine.version()))
     status, media_type, body = cache.get(key, rendered)
     return Response(body, status_code=status, media_type=media_type)
+
+
+def cached_story(
+    request: Request, engine: Engine, story_id: str, render: Callable[[], Response]
+) -> Response:
+    """:func:`cached` for an answer cut from one story's stored document, kept while the
+    story's stored views stay the same."""
+    version = story_version(engine, story_id)
+    if version is None:  # computed now, and stored for the next request
+        return render()
+    return cached(request, engine, render, version)
 
 
 def html(request: Request, template: str, **context: Any) -> HTMLResponse:

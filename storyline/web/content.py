@@ -14,6 +14,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
 from starlette.datastructures import URL
 
@@ -25,6 +26,13 @@ from ..views.document import listed
 PAGE_SIZE, MAX_PAGE_SIZE = 20, 100
 #: a story's articles per page
 ARTICLES_PAGE_SIZE = 50
+#: a story's long lists, each shown in part on its page and whole, paged, on its own;
+#: the items shown are those with most sources (timeline entries: sources; quotes:
+#: carriers), or the first ones for the others
+SECTIONS = ("timeline", "quotes", "republications", "estimated_dates")
+SECTION_WEIGHTS = {"timeline": "sources", "quotes": "carriers"}
+#: items of each section a story's page and its API answer show
+SECTION_SHOWN = 20
 #: a storyline's events listed with it on the home page (its page lists them all)
 EVENTS_LISTED = 5
 
@@ -145,24 +153,74 @@ def story(
     offset: int = 0,
     cache: StoryCache | None = None,
 ) -> dict[str, Any]:
-    """Everything the story page shows, as plain data, with one page of its articles.
+    """Everything the story page shows, as plain data: one page of its articles, and of
+    each of its :data:`SECTIONS` the :func:`highlights`, with where to find the rest
+    (``sections``). Read from the story's stored document."""
+    whole = _document(engine, story_id, cache)
+    articles = whole["articles"]
+    more = offset + limit < len(articles)
+    base = _story_path(url, story_id)
+    shown = {
+        name: highlights(whole[name], SECTION_WEIGHTS.get(name), SECTION_SHOWN) for name in SECTIONS
+    }
+    return {
+        **whole,
+        **shown,
+        "sections": {
+            name: {"shown": len(shown[name]), "total": len(whole[name]), "href": f"{base}/{name}"}
+            for name in SECTIONS
+        },
+        "articles": articles[offset : offset + limit],
+        "articles_page": page(url, limit, offset, len(articles), more),
+    }
 
-    Read from the story's stored document, stale or not: the ingest run that made it
-    stale brings it up to date when it ends.
-    """
+
+def story_section(
+    engine: Engine,
+    story_id: str,
+    name: str,
+    url: URL,
+    limit: int = ARTICLES_PAGE_SIZE,
+    offset: int = 0,
+    cache: StoryCache | None = None,
+) -> dict[str, Any]:
+    """One of a story's :data:`SECTIONS`, whole and in order, a page at a time."""
+    whole = _document(engine, story_id, cache)
+    items = whole[name]
+    return {
+        **{key: whole[key] for key in ("id", "kind", "title", "headline")},
+        name: items[offset : offset + limit],
+        "page": page(url, limit, offset, len(items), offset + limit < len(items)),
+    }
+
+
+def highlights(
+    items: list[dict[str, Any]], weight: str | None, count: int = SECTION_SHOWN
+) -> list[dict[str, Any]]:
+    """The ``count`` items with the longest ``weight`` list (all when they fit; the
+    first ``count`` without a weight), kept in their order; ties go to the earlier."""
+    if len(items) <= count:
+        return items
+    if weight is None:
+        return items[:count]
+    ranked = sorted(range(len(items)), key=lambda at: (-len(items[at][weight]), at))
+    return [items[at] for at in sorted(ranked[:count])]
+
+
+def _document(engine: Engine, story_id: str, cache: StoryCache | None) -> dict[str, Any]:
+    """A story's stored document, stale or not: the ingest run that made it stale
+    brings it up to date when it ends."""
 
     def read() -> dict[str, Any]:
         return engine.story_document(story_id, stale_ok=True)
 
     version = story_version(engine, story_id) if cache is not None else None
-    whole = cache.get((story_id, version), read) if cache and version else read()
-    articles = whole["articles"]
-    more = offset + limit < len(articles)
-    return {
-        **whole,
-        "articles": articles[offset : offset + limit],
-        "articles_page": page(url, limit, offset, len(articles), more),
-    }
+    return cache.get((story_id, version), read) if cache and version else read()
+
+
+def _story_path(url: URL, story_id: str) -> str:
+    """The story's own path, on the pages or under the API as ``url`` is."""
+    return ("/api" if url.path.startswith("/api/") else "") + "/stories/" + quote(story_id, safe="")
 
 
 def entity(

@@ -1,4 +1,7 @@
-"""Atom 1.0 feeds: the articles of a storyline, of an entity and of a search.
+"""Atom 1.0 feeds: the newest articles of a story, of an entity and of a search.
+
+A feed holds the :data:`FEED_ENTRIES` newest articles, as feed readers expect: they
+keep what they saw before, and a story of thousands of articles stays a small answer.
 
 Built with ElementTree, which escapes every text and attribute; characters XML 1.0
 cannot hold are dropped first.
@@ -20,6 +23,7 @@ from .app import EngineDep
 from .render import plain_snippet, quote_path
 
 ATOM = "http://www.w3.org/2005/Atom"
+FEED_ENTRIES = 50
 MEDIA_TYPE = "application/atom+xml; charset=utf-8"
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ue000\ue001]")
 
@@ -30,14 +34,14 @@ ET.register_namespace("", ATOM)
 @router.get("/stories/{story_id}.atom")
 def story_feed(request: Request, engine: EngineDep, story_id: str) -> Response:
     story = engine.story(story_id, views=False)
-    articles = list(engine.articles(story.articles))
+    articles = _newest(engine, story.articles)
     return _feed(request, story.title, f"/stories/{quote_path(story.id)}", articles)
 
 
 @router.get("/entities/{name:path}.atom")
 def entity_feed(request: Request, engine: EngineDep, name: str) -> Response:
     entity = engine.entity(name)
-    articles = list(engine.articles(entity["articles"]))
+    articles = _newest(engine, entity["articles"])
     return _feed(request, entity["name"], f"/entities/{quote_path(entity['name'])}", articles)
 
 
@@ -48,6 +52,14 @@ def search_feed(request: Request, engine: EngineDep, q: str) -> Response:
     summaries = {hit["article"]: plain_snippet(hit["snippet"])["text"] for hit in hits}
     link = "/search?q=" + quote_path(q)
     return _feed(request, f"Search: {q}", link, articles, summaries)
+
+
+def _newest(engine: Engine, ids: list[str]) -> list[Article]:
+    """The :data:`FEED_ENTRIES` newest of the articles ``ids``, found from their listings
+    so that only those are read whole."""
+    listings = engine.store.listings(ids)
+    newest = sorted(listings.values(), key=lambda a: a["published"] or "", reverse=True)
+    return list(engine.articles([a["id"] for a in newest[:FEED_ENTRIES]]))
 
 
 def _in_order(engine: Engine, ids: list[str]) -> list[Article]:

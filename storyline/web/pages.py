@@ -5,14 +5,14 @@ Lists are paged like the API (``limit``, ``offset``), with next and previous lin
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from ..errors import QueryError
 from . import content
-from .app import EngineDep, cached, html
+from .app import EngineDep, cached, cached_story, html
 from .render import paragraphs
 
 router = APIRouter(include_in_schema=False)
@@ -45,10 +45,24 @@ def story(
         found = content.story(engine, story_id, request.url, limit, offset, cache)
         return html(request, "story.html", story=found)
 
-    version = content.story_version(engine, story_id)
-    if version is None:  # computed now, and stored for the next request
-        return render()
-    return cached(request, engine, render, version)
+    return cached_story(request, engine, story_id, render)
+
+
+@router.get("/stories/{story_id}/{section}", response_class=HTMLResponse)
+def story_section(
+    request: Request,
+    engine: EngineDep,
+    story_id: str,
+    section: Literal["timeline", "quotes", "republications"],
+    limit: Limit = content.ARTICLES_PAGE_SIZE,
+    offset: Offset = 0,
+) -> Response:
+    def render() -> Response:
+        cache = request.app.state.story_cache
+        found = content.story_section(engine, story_id, section, request.url, limit, offset, cache)
+        return html(request, "story_section.html", story=found, section=section)
+
+    return cached_story(request, engine, story_id, render)
 
 
 @router.get("/articles/{article_id}", response_class=HTMLResponse)

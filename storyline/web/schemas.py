@@ -28,8 +28,13 @@ __all__ = [
     "QuoteList",
     "Republication",
     "SearchResults",
+    "Section",
+    "StoryDates",
     "StoryDetail",
     "StoryList",
+    "StoryQuotes",
+    "StoryRepublications",
+    "StoryTimeline",
     "SummarySentence",
     "TimelineEntry",
 ]
@@ -237,8 +242,20 @@ class OutletCoverage(Shape):
     copies: int
 
 
+class Section(Shape):
+    """How much of one of a story's long lists an answer holds, and where the rest is."""
+
+    shown: int
+    total: int
+    href: str = Field(description="URL of the whole list, paged")
+
+
 class StoryDetail(Shape):
-    """One event or storyline with everything its page shows; its articles are paged."""
+    """One event or storyline with everything its page shows; its articles are paged.
+
+    Of its timeline and quotes only the entries with most sources are sent, in their
+    order; of its republications and date estimates the first ones (``sections`` says
+    how many, and where each whole list is)."""
 
     id: str
     kind: str
@@ -260,6 +277,41 @@ class StoryDetail(Shape):
     outlets: list[OutletCoverage]
     articles: list[ArticleListing]
     articles_page: Page
+    sections: dict[str, Section]
+
+
+class StoryPart(Shape):
+    """What a page of one of a story's long lists says of the story."""
+
+    id: str
+    kind: str
+    title: str
+    headline: str
+    page: Page
+
+
+class StoryTimeline(StoryPart):
+    """A story's timeline, whole, a page at a time."""
+
+    timeline: list[TimelineEntry]
+
+
+class StoryQuotes(StoryPart):
+    """A story's quotes, each once with its carriers, a page at a time."""
+
+    quotes: list[Quote]
+
+
+class StoryRepublications(StoryPart):
+    """Who republished whom in a story, a page at a time."""
+
+    republications: list[Republication]
+
+
+class StoryDates(StoryPart):
+    """The publication date of each of a story's articles, known or estimated."""
+
+    estimated_dates: list[DateEstimate]
 
 
 # -- articles, entities, search ------------------------------------------------------
