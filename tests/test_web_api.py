@@ -241,11 +241,14 @@ def test_web_api_search_has_no_next_page_when_a_page_holds_the_last_match(
     assert short["page"]["next"]
 
 
-def test_web_api_entity_storylines_and_quotes_are_paged(client: TestClient) -> None:
+def test_web_api_entity_lists_are_paged(client: TestClient) -> None:
     whole = get_json(client, "/api/entities/Priya%20Halvorsen?limit=100")
     assert whole["quotes_total"] == len(whole["quotes"]) >= 2
-    quotes = follow(client, "/api/entities/Priya%20Halvorsen?limit=1", "quotes")
-    assert [q["text"] for q in quotes] == [q["text"] for q in whole["quotes"]]
+    assert whole["articles_total"] == len(whole["articles"]) >= 2
+    assert whole["facts_total"] == len(whole["facts"])
+    for key in ("quotes", "articles", "facts", "storylines"):
+        paged = follow(client, "/api/entities/Priya%20Halvorsen?limit=1", key)
+        assert paged == whole[key], key
     html = client.get("/entities/Priya%20Halvorsen?limit=1").text
     assert 'rel="next"' in html
     said = follow(client, "/api/quotes?speaker=Halvorsen&limit=1", "quotes")

@@ -163,8 +163,12 @@ def entity(
     name: str,
     limit: Limit = content.PAGE_SIZE,
     offset: Offset = 0,
-) -> dict[str, Any]:
-    return content.entity(engine, name, request.url, limit, offset)
+) -> Response:
+    def render() -> Response:
+        found = content.entity(engine, name, request.url, limit, offset)
+        return _json(schemas.EntityDetail.model_validate(found))
+
+    return cached(request, engine, render, None)
 
 
 @router.get(
@@ -178,14 +182,17 @@ def search(
     q: Annotated[str, Query(description='FTS5 query, e.g. bridge OR "harbour bridge"')],
     limit: Limit = content.PAGE_SIZE,
     offset: Offset = 0,
-) -> dict[str, Any]:
-    results = content.search(engine, q, request.url, limit, offset)
-    for kind in ("articles", "quotes", "entities"):
-        for hit in results[kind]:
-            for key in ("snippet", "name_snippet"):
-                if key in hit:
-                    hit[key] = plain_snippet(hit[key])
-    return results
+) -> Response:
+    def render() -> Response:
+        results = content.search(engine, q, request.url, limit, offset)
+        for kind in ("articles", "quotes", "entities"):
+            for hit in results[kind]:
+                for key in ("snippet", "name_snippet"):
+                    if key in hit:
+                        hit[key] = plain_snippet(hit[key])
+        return _json(schemas.SearchResults.model_validate(results))
+
+    return cached(request, engine, render, None)
 
 
 @router.get(

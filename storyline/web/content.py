@@ -226,16 +226,15 @@ def _story_path(url: URL, story_id: str) -> str:
 def entity(
     engine: Engine, name: str, url: URL, limit: int = PAGE_SIZE, offset: int = 0
 ) -> dict[str, Any]:
-    """One entity with a page of its storylines and a page of its quotes."""
+    """One entity with a page of each of its lists: storylines, quotes, facts and the
+    ids of the articles naming it (all paged together)."""
     whole = engine.entity(name)
-    storylines, quotes = whole["storylines"], whole["quotes"]
-    more = offset + limit < max(len(storylines), len(quotes))
+    lists = ("storylines", "quotes", "facts", "articles")
+    more = offset + limit < max(len(whole[key]) for key in lists)
     return {
         **whole,
-        "storylines": storylines[offset : offset + limit],
-        "storylines_total": len(storylines),
-        "quotes": quotes[offset : offset + limit],
-        "quotes_total": len(quotes),
+        **{key: whole[key][offset : offset + limit] for key in lists},
+        **{f"{key}_total": len(whole[key]) for key in lists},
         "page": page(url, limit, offset, None, more),
     }
 

@@ -92,9 +92,12 @@ def entity(
     name: str,
     limit: Limit = content.PAGE_SIZE,
     offset: Offset = 0,
-) -> HTMLResponse:
-    found = content.entity(engine, name, request.url, limit, offset)
-    return html(request, "entity.html", entity=found)
+) -> Response:
+    def render() -> Response:
+        found = content.entity(engine, name, request.url, limit, offset)
+        return html(request, "entity.html", entity=found)
+
+    return cached(request, engine, render, None)
 
 
 @router.get("/search", response_class=HTMLResponse)

@@ -393,19 +393,22 @@ class EntityFact(Fact):
 
 
 class EntityDetail(Shape):
-    """One named entity across storylines; its storylines and quotes are paged."""
+    """One named entity across storylines; its storylines, quotes, facts and the ids of
+    the articles naming it are paged together."""
 
     name: str
     label: str
     aliases: dict[str, int]
     mentions: int
     articles: list[str]
+    articles_total: int
     first_seen: Date
     storylines: list[EntityStoryline]
     storylines_total: int
     quotes: list[Quote]
     quotes_total: int
     facts: list[EntityFact]
+    facts_total: int
     page: Page
 
 
