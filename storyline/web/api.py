@@ -206,10 +206,12 @@ def quotes(
     speaker: str,
     limit: Limit = content.PAGE_SIZE,
     offset: Offset = 0,
-) -> dict[str, Any]:
-    found = engine.quotes(speaker)
-    more = offset + limit < len(found)
-    return {
-        "quotes": found[offset : offset + limit],
-        "page": content.page(request.url, limit, offset, len(found), more),
-    }
+) -> Response:
+    def render() -> Response:
+        found = engine.quotes(speaker)
+        more = offset + limit < len(found)
+        page = content.page(request.url, limit, offset, len(found), more)
+        answer = {"quotes": found[offset : offset + limit], "page": page}
+        return _json(schemas.QuoteList.model_validate(answer))
+
+    return cached(request, engine, render, None)
