@@ -12,7 +12,7 @@ Annotations move with their paragraphs, so the NLP results are reused and the st
 goes only through the engine's stateful part: copies, clustering, the store. The built
 store is kept in ``--workdir`` and re-runs skip the build.
 
-Then storyline's web app is served by uvicorn on 127.0.0.1, and a load generator
+Then storyline's web app is served by ``storyline serve --workers N`` on 127.0.0.1, and a load generator
 (asyncio + httpx, at most ``--clients`` concurrent clients) sends a warm-up (not
 counted) then ``--requests`` requests, twice:
 
@@ -36,7 +36,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import random
 import shutil
 import signal
@@ -488,18 +487,12 @@ def refresh_progress(done: int, total: int) -> None:
 
 
 def serve_ours(db: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "STORYLINE_DB": str(db)}
-    command = [
-        sys.executable, "-m", "uvicorn", "storyline.web.app:create_app", "--factory",
-        "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
-        "--log-level", "warning", "--no-access-log",
-        # the supervisor kills a worker that does not answer its health check within
-        # 5 s (the default), which on a loaded 2-core machine happens under this load
-        "--timeout-worker-healthcheck", "60",
-        # clients wait at the end of the warm-up with their connections open
-        "--timeout-keep-alive", "75",
-    ]  # fmt: skip
-    return subprocess.Popen(command, env=env, cwd=ROOT)
+    """``storyline serve``, as a user runs it."""
+    executable = shutil.which("storyline", path=str(Path(sys.executable).parent))
+    command = [executable] if executable else [sys.executable, "-m", "storyline"]
+    command += ["--db", str(db), "serve", "--port", str(port), "--workers", str(workers)]
+    quiet = subprocess.DEVNULL
+    return subprocess.Popen(command, cwd=ROOT, stdout=quiet, stderr=subprocess.STDOUT)
 
 
 def serve_datasette(db: Path, port: int) -> subprocess.Popen[bytes]:
@@ -524,7 +517,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=500, help="sent first, not counted")
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument(
-        "--workers", type=int, default=2, help="uvicorn worker processes, and refresh processes"
+        "--workers", type=int, default=2, help="server processes, and refresh processes"
     )
     parser.add_argument("--seed", type=int, default=20161108)
     parser.add_argument(
@@ -574,7 +567,7 @@ def main() -> None:
     print(
         f"store: {counts[0]:,} articles, {counts[1]:,} events, {counts[2]:,} storylines; "
         f"{args.clients} clients, {args.warmup:,} warm-up + {args.requests:,} counted requests "
-        f"per server; ours on uvicorn with {args.workers} worker(s)"
+        f"per server; ours with storyline serve --workers {args.workers}"
     )
     modes: list[tuple[str, float | None]] = [(f"paced, {args.rate:g} requests/s", args.rate)]
     if not args.paced_only:

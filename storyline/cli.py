@@ -460,17 +460,23 @@ def _count_bar(console: Console, what: str) -> Iterator[Callable[[int, int], Non
 @click.option(
     "--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Port."
 )
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Server processes (one per core serves the most).",
+)
 @click.pass_context
 @handles_errors
-def serve(ctx: click.Context, host: str, port: int) -> None:
+def serve(ctx: click.Context, host: str, port: int, workers: int) -> None:
     """Serve the stories as web pages, a JSON API under /api/ and Atom feeds (read-only)."""
-    import uvicorn
-
-    from .web import create_app
+    from .web.app import create_app
+    from .web.serving import serve as run
 
     options = ctx.obj
     config = Config.load(options["config"], db=options["db"])
-    app = create_app(config=config)
+    create_app(config=config)  # a bad store fails here, before any worker starts
     with Engine(config=config, stages=[]) as engine:
         stale = len(engine.views.stale())
     if stale:
@@ -479,7 +485,7 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
             "first view. `storyline refresh` computes them all now.",
             err=True,
         )
-    uvicorn.run(app, host=host, port=port)
+    run(config, options["config"], host=host, port=port, workers=workers)
 
 
 @main.command("spark")
