@@ -12,9 +12,9 @@ Annotations move with their paragraphs, so the NLP results are reused and the st
 goes only through the engine's stateful part: copies, clustering, the store. The built
 store is kept in ``--workdir`` and re-runs skip the build.
 
-Then storyline's web app is served by ``storyline serve --workers N`` on 127.0.0.1, and a load generator
-(asyncio + httpx, at most ``--clients`` concurrent clients) sends a warm-up (not
-counted) then ``--requests`` requests, twice:
+Then storyline's web app is served by ``storyline serve --workers N`` on 127.0.0.1,
+and a load generator (asyncio + httpx, at most ``--clients`` concurrent clients)
+sends a warm-up (not counted) then ``--requests`` requests, twice:
 
 - paced (the latency goal): requests arrive at exponentially spaced times, ``--rate``
   per second in all (50 clients each asking for a page a second), each taken by the
