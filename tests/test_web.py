@@ -17,6 +17,7 @@ from storyline import store as store_module
 from storyline.config import Config
 from storyline.engine import Engine
 from storyline.web import create_app
+from storyline.web.serving import NoDelayProtocol
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -379,11 +380,12 @@ def test_web_serve_command_starts_uvicorn(cli: Any, monkeypatch: pytest.MonkeyPa
 
     seen: dict[str, Any] = {}
 
-    def fake_run(app: Any, host: str, port: int) -> None:
-        seen.update(app=app, host=host, port=port)
+    def fake_run(app: Any, host: str, port: int, http: type) -> None:
+        seen.update(app=app, host=host, port=port, http=http)
 
     monkeypatch.setattr(uvicorn, "run", fake_run)
     result = cli("serve", "--port", "8123")
     assert result.exit_code == 0, result.output
     assert seen["host"] == "127.0.0.1" and seen["port"] == 8123
     assert seen["app"].openapi_url == "/api/openapi.json"
+    assert seen["http"] is NoDelayProtocol
