@@ -471,12 +471,10 @@ def _count_bar(console: Console, what: str) -> Iterator[Callable[[int, int], Non
 @handles_errors
 def serve(ctx: click.Context, host: str, port: int, workers: int) -> None:
     """Serve the stories as web pages, a JSON API under /api/ and Atom feeds (read-only)."""
-    from .web.app import create_app
     from .web.serving import serve as run
 
     options = ctx.obj
     config = Config.load(options["config"], db=options["db"])
-    create_app(config=config)  # a bad store fails here, before any worker starts
     with Engine(config=config, stages=[]) as engine:
         stale = len(engine.views.stale())
     if stale:

@@ -211,9 +211,18 @@ def test_web_api_story_sections_on_the_example_are_longer_than_a_page(
     assert f'<a href="/stories/{story_id}">' in first
     last = client.get(f"/stories/{story_id}/timeline?limit=10&offset=20").text
     assert last.count("<li><strong>") == len(whole) - 20 and 'rel="prev"' in last
-    assert client.get(f"/stories/{story_id}/nothing").status_code in (400, 404)
+    assert client.get(f"/stories/{story_id}/nothing").status_code == 400  # not a section
+    assert client.get(f"/api/stories/{story_id}/nothing").status_code == 404  # no such route
     assert client.get("/stories/nope/timeline").status_code == 404
     assert client.get("/api/stories/nope/quotes").status_code == 404
+
+
+def test_web_story_highlights_keep_the_most_sourced_in_their_order() -> None:
+    items = [{"n": n, "sources": ["x"] * size} for n, size in enumerate([1, 3, 2, 3, 1])]
+    assert [i["n"] for i in content.highlights(items, "sources", 2)] == [1, 3]
+    assert [i["n"] for i in content.highlights(items, "sources", 3)] == [1, 2, 3]
+    assert [i["n"] for i in content.highlights(items, None, 2)] == [0, 1]
+    assert content.highlights(items, "sources", 5) == items
 
 
 def test_web_api_search_pages(client: TestClient) -> None:

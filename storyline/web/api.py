@@ -7,6 +7,7 @@ bounds is a 400 that names the parameter and the bound.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -60,83 +61,49 @@ def story(
     return cached_story(request, engine, story_id, render)
 
 
-def _section(
-    request: Request,
-    engine: EngineDep,
-    story_id: str,
-    name: str,
-    model: type[BaseModel],
-    limit: int,
-    offset: int,
-) -> Response:
-    def render() -> Response:
-        cache = request.app.state.story_cache
-        found = content.story_section(engine, story_id, name, request.url, limit, offset, cache)
-        return _json(model.model_validate(found))
-
-    return cached_story(request, engine, story_id, render)
-
-
-@router.get(
-    "/stories/{story_id}/timeline",
-    summary="A story's whole timeline, in date order, paged",
-    response_model=schemas.StoryTimeline,
-)
-def story_timeline(
-    request: Request,
-    engine: EngineDep,
-    story_id: str,
-    limit: Limit = content.ARTICLES_PAGE_SIZE,
-    offset: Offset = 0,
-) -> Response:
-    return _section(request, engine, story_id, "timeline", schemas.StoryTimeline, limit, offset)
+#: each of a story's long lists (:data:`content.SECTIONS`): its answer's model, and what
+#: its endpoint serves
+SECTION_ROUTES: dict[str, tuple[type[BaseModel], str]] = {
+    "timeline": (schemas.StoryTimeline, "A story's whole timeline, in date order, paged"),
+    "quotes": (
+        schemas.StoryQuotes,
+        "Every quote of a story with its carriers, in order of first carrier, paged",
+    ),
+    "republications": (schemas.StoryRepublications, "Who republished whom in a story, paged"),
+    "estimated_dates": (
+        schemas.StoryDates,
+        "The publication date of each of a story's articles, known or estimated, paged",
+    ),
+}
 
 
-@router.get(
-    "/stories/{story_id}/quotes",
-    summary="Every quote of a story with its carriers, in order of first carrier, paged",
-    response_model=schemas.StoryQuotes,
-)
-def story_quotes(
-    request: Request,
-    engine: EngineDep,
-    story_id: str,
-    limit: Limit = content.ARTICLES_PAGE_SIZE,
-    offset: Offset = 0,
-) -> Response:
-    return _section(request, engine, story_id, "quotes", schemas.StoryQuotes, limit, offset)
+def _section_endpoint(name: str, model: type[BaseModel]) -> Callable[..., Response]:
+    def endpoint(
+        request: Request,
+        engine: EngineDep,
+        story_id: str,
+        limit: Limit = content.ARTICLES_PAGE_SIZE,
+        offset: Offset = 0,
+    ) -> Response:
+        def render() -> Response:
+            cache = request.app.state.story_cache
+            found = content.story_section(engine, story_id, name, request.url, limit, offset, cache)
+            return _json(model.model_validate(found))
+
+        return cached_story(request, engine, story_id, render)
+
+    return endpoint
 
 
-@router.get(
-    "/stories/{story_id}/republications",
-    summary="Who republished whom in a story, paged",
-    response_model=schemas.StoryRepublications,
-)
-def story_republications(
-    request: Request,
-    engine: EngineDep,
-    story_id: str,
-    limit: Limit = content.ARTICLES_PAGE_SIZE,
-    offset: Offset = 0,
-) -> Response:
-    model = schemas.StoryRepublications
-    return _section(request, engine, story_id, "republications", model, limit, offset)
-
-
-@router.get(
-    "/stories/{story_id}/estimated_dates",
-    summary="The publication date of each of a story's articles, known or estimated, paged",
-    response_model=schemas.StoryDates,
-)
-def story_dates(
-    request: Request,
-    engine: EngineDep,
-    story_id: str,
-    limit: Limit = content.ARTICLES_PAGE_SIZE,
-    offset: Offset = 0,
-) -> Response:
-    model = schemas.StoryDates
-    return _section(request, engine, story_id, "estimated_dates", model, limit, offset)
+for _name, (_model, _summary) in SECTION_ROUTES.items():
+    router.add_api_route(
+        f"/stories/{{story_id}}/{_name}",
+        _section_endpoint(_name, _model),
+        methods=["GET"],
+        summary=_summary,
+        response_model=_model,
+        name=f"story_{_name}",
+    )
 
 
 def _json(model: BaseModel) -> Response:

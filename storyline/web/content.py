@@ -160,9 +160,7 @@ def story(
     articles = whole["articles"]
     more = offset + limit < len(articles)
     base = _story_path(url, story_id)
-    shown = {
-        name: highlights(whole[name], SECTION_WEIGHTS.get(name), SECTION_SHOWN) for name in SECTIONS
-    }
+    shown = {name: highlights(whole[name], SECTION_WEIGHTS.get(name)) for name in SECTIONS}
     return {
         **whole,
         **shown,

@@ -44,10 +44,11 @@ def serve(
     workers: int = 1,
 ) -> None:
     """Serve the store of ``config`` until interrupted, in ``workers`` processes."""
-    if workers <= 1:
-        from .app import create_app
+    from .app import create_app
 
-        uvicorn.run(create_app(config=config), host=host, port=port, http=NoDelayProtocol)
+    app = create_app(config=config)  # a bad store fails here, before any worker starts
+    if workers <= 1:
+        uvicorn.run(app, host=host, port=port, http=NoDelayProtocol)
         return
     os.environ["STORYLINE_DB"] = str(config.db)
     if config_file:
