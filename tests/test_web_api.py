@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,6 @@ from storyline.config import Config
 from storyline.engine import Engine
 from storyline.model import Article
 from storyline.web import content, create_app, schemas
-from storyline.web.content import StoryCache
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -298,7 +298,7 @@ def test_web_paging_bounds_are_checked(client: TestClient, url: str, named: str)
         assert page.status_code == 400 and named in page.text
 
 
-def test_web_story_cache_follows_the_store_version(tmp_path: Path) -> None:
+def test_web_story_answers_follow_the_store_version(tmp_path: Path) -> None:
     db = tmp_path / "cache.db"
     build_db(db)
     app = create_app(db, config=Config())
@@ -330,14 +330,27 @@ def test_web_story_cache_follows_the_store_version(tmp_path: Path) -> None:
     assert "gala-follow-up" not in {a["id"] for a in before["articles"]}
 
 
-def test_web_story_cache_is_bounded() -> None:
-    cache = StoryCache(size=2)
-    calls: list[str] = []
-
-    def compute(name: str) -> dict[str, Any]:
-        calls.append(name)
-        return {"id": name}
-
-    for name in ("a", "b", "a", "c", "a", "b"):
-        assert cache.get((name, (1, 1)), lambda name=name: compute(name)) == {"id": name}
-    assert calls == ["a", "b", "c", "b"]
+def test_web_keeps_the_cycle_collectors_passes_short(tmp_path: Path) -> None:
+    """Startup objects are frozen out of the collector's passes, and answering story
+    requests leaves rendered bytes behind, not the parsed documents they were cut from."""
+    db = tmp_path / "gc.db"
+    build_db(db)
+    with Engine(db, config=Config(), stages=[]) as engine:
+        stories = {s.id for s in engine.stories()}
+    app = create_app(db, config=Config())
+    gc.unfreeze()
+    try:
+        with TestClient(app) as client:
+            assert gc.get_freeze_count() > 0
+            for story_id in stories:
+                for path in (f"/stories/{story_id}", f"/api/stories/{story_id}"):
+                    assert client.get(path).status_code == 200
+            gc.collect()
+            kept = [
+                o
+                for o in gc.get_objects()
+                if isinstance(o, dict) and o.get("id") in stories and "timeline" in o
+            ]
+            assert kept == []
+    finally:
+        gc.unfreeze()

@@ -54,8 +54,7 @@ def story(
     offset: Offset = 0,
 ) -> Response:
     def render() -> Response:
-        cache = request.app.state.story_cache
-        found = content.story(engine, story_id, request.url, limit, offset, cache)
+        found = content.story(engine, story_id, request.url, limit, offset)
         return _json(schemas.StoryDetail.model_validate(found))
 
     return cached_story(request, engine, story_id, render)
@@ -86,8 +85,7 @@ def _section_endpoint(name: str, model: type[BaseModel]) -> Callable[..., Respon
         offset: Offset = 0,
     ) -> Response:
         def render() -> Response:
-            cache = request.app.state.story_cache
-            found = content.story_section(engine, story_id, name, request.url, limit, offset, cache)
+            found = content.story_section(engine, story_id, name, request.url, limit, offset)
             return _json(model.model_validate(found))
 
         return cached_story(request, engine, story_id, render)

@@ -8,6 +8,7 @@ Policy allows no script at all (the pages need none) and nothing from other orig
 
 from __future__ import annotations
 
+import gc
 import os
 import queue
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -27,7 +28,7 @@ from ..config import Config
 from ..engine import Engine
 from ..errors import ConfigError, NotFoundError, QueryError, StoreError, StorylineError
 from ..store import Store
-from .content import ResponseCache, StoryCache, Version, story_version
+from .content import ResponseCache, Version, story_version
 from .render import Templates
 
 HERE = Path(__file__).parent
@@ -73,7 +74,6 @@ def create_app(
     app.state.db = path
     app.state.config = config
     app.state.templates = Templates(HERE / "templates")
-    app.state.story_cache = StoryCache()
     app.state.response_cache = ResponseCache()
     app.state.engines = EnginePool(path, config)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
@@ -117,6 +117,10 @@ class SecurityHeaders:
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    # what was made while starting (modules, the app, its templates and schemas) lives
+    # as long as the process: kept out of the cycle collector's passes, each of which
+    # walked all of it (30 ms, holding up every request in flight)
+    gc.freeze()
     yield
     app.state.engines.close()
 

@@ -41,8 +41,7 @@ def story(
     offset: Offset = 0,
 ) -> Response:
     def render() -> Response:
-        cache = request.app.state.story_cache
-        found = content.story(engine, story_id, request.url, limit, offset, cache)
+        found = content.story(engine, story_id, request.url, limit, offset)
         return html(request, "story.html", story=found)
 
     return cached_story(request, engine, story_id, render)
@@ -58,8 +57,7 @@ def story_section(
     offset: Offset = 0,
 ) -> Response:
     def render() -> Response:
-        cache = request.app.state.story_cache
-        found = content.story_section(engine, story_id, section, request.url, limit, offset, cache)
+        found = content.story_section(engine, story_id, section, request.url, limit, offset)
         return html(request, "story_section.html", story=found, section=section)
 
     return cached_story(request, engine, story_id, render)
