@@ -341,6 +341,29 @@ def test_quotes_signed_on_the_line_below() -> None:
     assert quote.speaker == "Helen Okafor" and quote.cue is None
 
 
+def test_quotes_signed_on_their_own_line_in_a_round_up() -> None:
+    text = (
+        "Readers told us what they think of the plan.\n\n"
+        "“Every family will pay more. Nobody asked us.” ― Helen Okafor\n"
+        "“The roof leaks and the buses are late.”― Tomas Berg\u00a0\n"
+        "“We were promised a new school.” – Rachel Adeyemi.\n\n"
+        "The council meets again on Monday."
+    )
+    quotes = run(text).quotes
+    assert [q.text for q in quotes] == [
+        "Every family will pay more. Nobody asked us.",
+        "The roof leaks and the buses are late.",
+        "We were promised a new school.",
+    ]
+    assert [q.speaker for q in quotes] == ["Helen Okafor", "Tomas Berg", "Rachel Adeyemi"]
+    assert all(q.part_of is None and q.cue is None for q in quotes)
+
+
+def test_quotes_dash_after_a_quote_inside_a_paragraph_signs_nothing() -> None:
+    text = "The mayor called the budget “a disgrace” ― Tomas Berg disagreed."
+    assert run(text).quotes == []
+
+
 def test_quotes_set_off_by_a_dash_inside_a_sentence() -> None:
     article = run(
         "Tomas Berg mocked the plan to move the factory - "

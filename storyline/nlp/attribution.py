@@ -110,12 +110,15 @@ def attribution_after(ctx: Context, span: Span, limit: int) -> Attribution | Non
     return _signature_line(ctx, span, limit)
 
 
-_SIGNATURE = re.compile(r"[ \t\u00a0]*\n\s*[-—–]\s*(?=[A-Z])")
+#: the dash that signs a quote, on the line under it or right after it (``―``, the
+#: horizontal bar, is the typographers' dash for this)
+_SIGNATURE = re.compile(r"[ \t\u00a0]*(?:\n\s*)?[-—–―]\s*(?=[A-Z])")
 
 
 def _signature_line(ctx: Context, span: Span, limit: int) -> Attribution | None:
-    """``"..."`` on its own, then ``- President Obama, tweeting after the speech.``: the
-    way fact checks and quote round-ups sign a quote."""
+    """``"..."`` opening its paragraph, then ``- President Obama, tweeting after the
+    speech.`` on the line under it, or ``― Sonya Herridge`` closing its own line: the
+    way fact checks, quote round-ups and collected reactions sign a quote."""
     text = ctx.text
     dash = _SIGNATURE.match(text, span.end, limit)
     if dash is None or text[: span.start].rstrip(" \t")[-1:] not in ("", "\n"):
