@@ -25,11 +25,13 @@ attribution sits next to it: after it (``"...," she said``, ``"...," said
 Caddell``, ``"...," he surmised``, ``"...?" Hannity pressed.``, ``"..." Mr. Trump
 wrote on Twitter.``, ``"..." Trump asked reporters``), at the end of the sentence
 the quote opens (``"This will be a challenge" for Clinton, said Kunin.``), on the
-line under a quote that fills its paragraph (``- Bernie Sanders.``), in brackets
-closing the paragraph of a quoted sentence that opens its own (``"The United
-Nations has been grappling ..." [WaPo.]``, also under a heading in capitals), or before
-it, ending in a comma or a colon (``One fan wrote, "..."``, ``Brown summed it up:
-"..."``, a paragraph ending in ``Caddell continued:``); the rules are in
+line under a quote that fills its paragraph (``- Bernie Sanders.``) or after a dash
+closing a quote's own line (``"..." ― Sonya Herridge``, as collected reactions are
+printed), in brackets closing the paragraph of a quoted sentence that opens its
+own (``"The United Nations has been grappling ..." [WaPo.]``, also under a heading
+in capitals), or before it, ending in a comma or a colon (``One fan wrote,
+"..."``, ``Brown summed it up: "..."``, a paragraph ending in ``Caddell
+continued:``); the rules are in
 :mod:`storyline.nlp.attribution`, the speakers in :mod:`storyline.nlp.speakers`.
 A lead-in with a comma but no speech verb (``According to the newspaper, "``,
 ``As Vulture put it, "``) introduces a quote only when the quote is a whole
