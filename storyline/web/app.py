@@ -119,7 +119,9 @@ class SecurityHeaders:
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     # what was made while starting (modules, the app, its templates and schemas) lives
     # as long as the process: kept out of the cycle collector's passes, each of which
-    # walked all of it (30 ms, holding up every request in flight)
+    # walked all of it (30 ms, holding up every request in flight); garbage collected
+    # first, or a cycle among it would never be freed
+    gc.collect()
     gc.freeze()
     yield
     app.state.engines.close()
