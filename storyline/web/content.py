@@ -5,8 +5,8 @@ side. A story's page is cut from its stored document (:meth:`Engine.story_docume
 computed once per change of the story by whichever process gets there first and
 shared by all through the store; each process keeps the answers it rendered in a
 :class:`ResponseCache`, keyed by the version of the story's stored views (story
-pages) or of the store (lists). Parsed documents are not kept: a few hundred of them
-are millions of objects, and every full pass of Python's cycle collector walked them
+pages) or of the store (lists). Parsed documents are not kept: the 256 largest are
+440,000 objects, and every full pass of Python's cycle collector walked them
 all (pauses of 100-200 ms at 100,000 articles), while reading one again costs a
 decompression and a parse (30 ms for the largest story of 100,000 articles, about
 3 ms from the 100th largest down).
