@@ -767,3 +767,33 @@ def test_quotes_bench_gold_puts_back_an_opening_mark_left_out(tmp_path: Path) ->
     [document] = quotes_bench.load(root, "dev")
     spans = [text[slice(*unit.span)] for unit in document.gold]
     assert spans == ["\u201cWe won.\u201d", "''It is over.''", "''we left.''"]
+
+
+def test_quotes_name_quoted_inside_the_attribution_does_not_end_it() -> None:
+    article = run(
+        "The delegates left early.\n\n“We have had better weeks than this one,” Ohio delegate "
+        "Helen Okafor, wearing a straw hat and “Vote Berg” pins, said on Thursday."
+    )
+    [quote] = article.quotes
+    assert quote.text == "We have had better weeks than this one,"
+    assert quote.speaker == "Helen Okafor"
+
+
+def test_quotes_show_title_in_the_attribution_keeps_the_next_part_linked() -> None:
+    article = run(
+        "“I was in a hotel in Ohio, with a bad phone line,” Tomas Berg told NBC’s “Today” on "
+        "Monday. “I could hardly hear the question.”"
+    )
+    first, second = article.quotes
+    assert first.speaker == "Tomas Berg" and second.part_of == 0
+    assert "Today" not in [q.text for q in article.quotes]
+
+
+def test_quotes_cue_after_a_long_appositive_of_a_name() -> None:
+    article = run(
+        "“Very good question, very good question from this reporter,” Tomas Berg, the "
+        "state's longest-serving senator and the leading candidate in the Ohio race by a "
+        "wide margin after winning the spring primary, said when Okafor asked him."
+    )
+    [quote] = article.quotes
+    assert quote.speaker == "Tomas Berg" and quote.cue == "said"

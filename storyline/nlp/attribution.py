@@ -45,6 +45,7 @@ __all__ = [
     "attribution_beyond",
     "bracketed_source",
     "clause_end",
+    "name_in_marks",
 ]
 
 #: words that may stand between a speaker and the cue ("Teigen also said")
@@ -84,6 +85,17 @@ _ABBREVIATION = re.compile(
 )
 
 
+_OPENING_MARKS = frozenset('“"«')
+#: a name or title of at most four words in quotation marks, the clause going on after it
+_NAME_IN_MARKS = re.compile(r"[“\"«][^\W\d_][^.!?;:\n“”\"«»]{0,40}?[”\"»](?=[ ,][a-z,])")
+
+
+def name_in_marks(text: str, start: int) -> bool:
+    """Whether the quotation mark at ``start`` opens a short name inside a clause that goes
+    on after it (``wearing a cowboy hat and "Ted Cruz" campaign pins, said``)."""
+    return _NAME_IN_MARKS.match(text, start) is not None
+
+
 def clause_end(text: str, start: int, limit: int) -> int:
     """Where the clause from ``start`` ends: sentence punctuation (not after a title or an
     initial), a colon or semicolon, a line break or the next quotation mark."""
@@ -96,6 +108,8 @@ def clause_end(text: str, start: int, limit: int) -> int:
             continue  # "Sen. Bernie Sanders", "Tampa, Fla., who ..."
         if match.group() == "." and text[at + 1 : at + 2] == ")":
             continue  # "(D-Conn.)"
+        if match.group() in _OPENING_MARKS and _NAME_IN_MARKS.match(text, at, limit):
+            continue  # 'wearing "Ted Cruz" pins, said': a name quoted inside the clause
         return at
     return limit
 
@@ -169,7 +183,8 @@ def _after_clause(ctx: Context, span: Span, limit: int) -> Attribution | None:
         if _introduces_next(text, words[-1][2], limit):
             return None  # ... and it introduces the next quote: "Teigen answered: "
     lowered = [w.casefold() for w, _, _ in words]
-    for k, word in enumerate(lowered[: MAX_PHRASE + 12]):
+    reach = _APPOSITIVE_REACH if _named_then_comma(ctx, words) else MAX_PHRASE + 12
+    for k, word in enumerate(lowered[:reach]):
         if word == "according" and lowered[k + 1 : k + 2] == ["to"]:
             return Attribution("according to", _inverted(ctx, words[k + 2 :]))
         if word not in CUES:
@@ -190,6 +205,22 @@ def _after_clause(ctx: Context, span: Span, limit: int) -> Attribution | None:
     if new_sentence and inner[-1:] not in "?!":
         return None
     return _unknown_verb(ctx, inner, words)
+
+
+#: how far a cue may stand after a name that an appositive follows (``"...," Trump, the
+#: 2016 GOP presidential frontrunner ... after winning the New Hampshire primaries, said``)
+_APPOSITIVE_REACH = 40
+
+
+def _named_then_comma(ctx: Context, words: Sequence[tuple[str, int, int]]) -> bool:
+    """Whether the clause opens with a person's name and a comma."""
+    if not words:
+        return False
+    entity = ctx.entity_at(words[0][1], words[-1][2])
+    if entity is None or entity.label != "PERSON" or entity.start != words[0][1]:
+        return False
+    after = [w for w in words if w[1] >= entity.end]
+    return bool(after) and after[0][0] == ","
 
 
 #: the longest run of words between a quote and the attribution ending its sentence

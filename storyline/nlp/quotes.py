@@ -94,6 +94,7 @@ from .attribution import (
     attribution_beyond,
     bracketed_source,
     clause_end,
+    name_in_marks,
 )
 from .speakers import words_of
 
@@ -242,7 +243,9 @@ def extract_quotes(text: str, entities: Sequence[Entity] = ()) -> list[Quote]:
     said_until: int | None = None  # end of the attribution after the last quote kept
     previous_end = 0
     for n, span in enumerate(spans):
-        following = spans[n + 1].start if n + 1 < len(spans) else len(text)
+        following = next(
+            (s.start for s in spans[n + 1 :] if not name_in_marks(text, s.start)), len(text)
+        )
         paragraph_start = text.rfind("\n", 0, span.start) + 1
         lead = attribution_before(ctx, span, max(paragraph_start, previous_end), paragraph_start)
         after = attribution_after(ctx, span, following) if lead.opens or lead.introduced else None
@@ -252,6 +255,8 @@ def extract_quotes(text: str, entities: Sequence[Entity] = ()) -> list[Quote]:
             )
         attribution = after if after is not None else lead.attribution
         link = None
+        if said_until is not None and span.end <= said_until:
+            continue  # a name quoted inside the last attribution: 'told NBC's "Today" on'
         if quotes and quotes[-1].end == previous_end and said_until is not None:
             link = _link(text, quotes, span, said_until, attribution)
         if attribution is None and link is None and _inside_attribution(text, span, said_until):
