@@ -57,11 +57,11 @@ def search_kinds(
     news matches most of a large store), while the newest matches come straight
     from the index: so the window is taken first, then ranked by BM25.
 
-    Each hit has ``kind``, ``article``, ``name``, ``body`` (the quote's words, or an
-    entity's surface forms) and ``name_snippet`` / ``snippet`` with matched words
-    between :data:`MATCH_START` and :data:`MATCH_END` (entity hits of one name share
-    the first one's). Raises :class:`QueryError` when ``query`` is not valid FTS5
-    syntax.
+    Each hit has ``kind``, ``article``, ``name``, ``body`` (the quote's words, an
+    entity's surface forms, empty for an article: its text is in the store) and
+    ``name_snippet`` / ``snippet`` with matched words between :data:`MATCH_START` and
+    :data:`MATCH_END` (entity hits of one name share the first one's). Raises
+    :class:`QueryError` when ``query`` is not valid FTS5 syntax.
     """
     unknown = set(pages) - set(SEARCH_KINDS)
     if unknown:
@@ -97,8 +97,11 @@ def _hits(
     # a snippet re-runs the query, so entity hits of one name share the first's
     snipped: dict[tuple[str, str], dict[str, Any]] = {}
     for rowid, kind in chosen.items():
+        # an article's body is its whole text: its snippet is what a hit shows of it
         row = db.execute(
-            "SELECT article, name, body FROM search_index WHERE rowid = ?", (rowid,)
+            """SELECT article, name, CASE kind WHEN 'article' THEN '' ELSE body END
+               FROM search_index WHERE rowid = ?""",
+            (rowid,),
         ).fetchone()
         hit = {"kind": kind, "article": row[0], "name": row[1], "body": row[2]}
         same = (kind, row[1]) if kind == "entity" else (kind, str(rowid))

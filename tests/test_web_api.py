@@ -234,6 +234,8 @@ def test_web_api_search_pages(client: TestClient) -> None:
     )
     everything = follow(client, "/api/search?q=the&limit=7", "articles")
     assert len(everything) == len({h["article"] for h in everything})
+    # a hit carries a snippet of its article, not the whole text
+    assert all(h["body"] == "" and 0 < len(h["snippet"]["text"]) < 400 for h in everything)
     html = client.get("/search?q=the&limit=2").text
     assert 'rel="next" href="/search?q=the&amp;limit=2&amp;offset=2"' in html
 
