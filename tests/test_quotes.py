@@ -797,3 +797,14 @@ def test_quotes_cue_after_a_long_appositive_of_a_name() -> None:
     )
     [quote] = article.quotes
     assert quote.speaker == "Tomas Berg" and quote.cue == "said"
+
+
+def test_quotes_place_after_of_names_the_speakers_post_not_the_speaker() -> None:
+    article = run(
+        "However, as Bishop Helen Okafor of the Anglican Diocese of Lagos told reporters, "
+        "“We have waited long enough for this day.”\n\n"
+        "“The border stays open,” the president of Mexico said on Friday."
+    )
+    first, second = article.quotes
+    assert first.speaker is not None and first.speaker.endswith("Helen Okafor")
+    assert second.speaker_kind != "entity" and second.speaker != "Mexico"

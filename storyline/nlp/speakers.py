@@ -196,6 +196,10 @@ def words_of(text: str, start: int, end: int) -> list[tuple[str, int, int]]:
     return [(m.group(), m.start(), m.end()) for m in _WORD.finditer(text, start, end)]
 
 
+#: a name after one of these ends a phrase that names someone else ("the mayor of Paris")
+_MODIFIER_PREPOSITIONS = frozenset("of at in from for".split())
+
+
 def phrase_speaker(
     ctx: Context, words: Sequence[tuple[str, int, int]], inverted: bool
 ) -> Speaker | None:
@@ -216,6 +220,16 @@ def phrase_speaker(
             edge_ok = sum(1 for w in words if w[2] <= entity.start) <= 2
         else:
             edge_ok = sum(1 for w in words if w[1] >= entity.end) == 0
+            head = [w for w in words if w[2] <= entity.start]
+            while head and head[-1][0].casefold() in ("the", "a", "an"):
+                head.pop()
+            if len(head) > 1 and head[-1][0].casefold() in _MODIFIER_PREPOSITIONS:
+                # "Archbishop Aris Shirvanian of the Armenian Patriarchate of Jerusalem",
+                # "the president of Mexico": the place or body names the speaker's post
+                found = phrase_speaker(ctx, head[:-1], False)
+                if found is None or found.kind == "descriptor":
+                    return found
+                return found if ctx.entity_at(found.start, found.end) is not None else None
         if edge_ok:
             return Speaker("entity", entity.canonical, entity.start, entity.end)
     lowered = [w.casefold() for w, _, _ in words]
