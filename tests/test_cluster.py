@@ -290,3 +290,42 @@ def test_cluster_a_milestone_of_childhood_dates_an_article_without_an_age(
     decision = clusterer.state.assignments[-2]
     assert decision.created is not together
     assert ("outside the event window" in decision.reason) is not together
+
+
+def test_cluster_headline_only_article_joins_the_event_its_headline_names(
+    engine: Engine, write: Callable[..., Path], record: Record
+) -> None:
+    headline = "Port Alden's Harbour Bridge partly collapses in storm; mayor Helen Okafor closes it"
+    teaser = record(
+        "bridge_other_outlet",
+        url="https://wire.example/alerts/harbour-bridge",
+        outlet="Wire Alerts",
+        title=headline,
+        text=headline,
+        published="2024-03-10T12:00:00Z",
+    )
+    articles = by_url(
+        ingest(engine, write, [record("bridge"), record("rates"), teaser], "alerts.jsonl")
+    )
+    bridge = articles[record("bridge")["url"]]
+    alert = articles["https://wire.example/alerts/harbour-bridge"]
+    assert alert.event == bridge.event
+    assert alert.event != articles[record("rates")["url"]].event
+    [decision] = [d for d in engine.why(alert.id) if d.kind == "event"]
+    assert decision.score is not None and decision.score >= engine.config.event_threshold
+
+
+def test_cluster_exact_duplicate_joins_its_originals_event_as_a_copy(
+    engine: Engine, write: Callable[..., Path], record: Record
+) -> None:
+    copy = record(
+        "bridge",
+        url="https://aggregator.example/item/8812",
+        outlet="Aggregator",
+        published="2024-03-10T09:30:00Z",
+    )
+    articles = by_url(ingest(engine, write, [record("bridge"), copy], "copies.jsonl"))
+    original = articles[record("bridge")["url"]]
+    duplicate = articles["https://aggregator.example/item/8812"]
+    assert duplicate.copy_of is not None and duplicate.copy_of.original == original.id
+    assert duplicate.event == original.event and duplicate.storyline == original.storyline
