@@ -61,6 +61,9 @@ def test_facts_child_descriptor_resolves_to_the_child() -> None:
     built = article(text, names)
     born = facts_of(built, "birth_date")
     assert [(f.entity, f.value) for f in born] == [("Miles Stephens", "XXXX-07-21")]
+    # the evidence runs from the name to the date, over both sentences
+    evidence = text[born[0].sentence_start or 0 : born[0].sentence_end]
+    assert evidence.startswith("Singer John Legend") and evidence.endswith("on July 21).")
     (age,) = facts_of(built, "age")
     assert (age.entity, age.value, age.unit) == ("Miles Stephens", "P9W", "week")
 

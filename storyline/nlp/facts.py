@@ -46,7 +46,15 @@ from typing import ClassVar
 
 from ..model import Article, Entity, Fact, TimeExpr
 from ..pipeline import BaseStage
-from .times import Anchor, anchor_for, find_times, interval_of, parse_number, sentence_bounds
+from .times import (
+    Anchor,
+    anchor_for,
+    find_times,
+    interval_of,
+    parse_number,
+    sentence_bounds,
+    span_sentences,
+)
 
 __all__ = [
     "FactStage",
@@ -333,7 +341,7 @@ def _fact(
     span: tuple[int, int],
     **extra: str | None,
 ) -> Fact:
-    lo, hi = sentence_bounds(article.text, span[0])
+    lo, hi = span_sentences(article.text, span[0], span[1])
     return Fact(
         entity=entity,
         attribute=attribute,

@@ -75,6 +75,16 @@ def sentence_bounds(text: str, position: int, reach: int = 600) -> tuple[int, in
     return start, max(start, end)
 
 
+def span_sentences(text: str, start: int, end: int) -> tuple[int, int]:
+    """The sentences from the one holding ``start`` to the one holding ``end``: the whole
+    evidence of a fact whose name and value sit in two sentences ("his son, Miles, 9
+    weeks old. ... (who was born prematurely on July 21)")."""
+    lo, hi = sentence_bounds(text, start)
+    if end - 1 > hi:
+        hi = max(hi, sentence_bounds(text, end - 1)[1])
+    return lo, hi
+
+
 class Context:
     def __init__(self, text: str, anchor: Anchor | None) -> None:
         self.text = text

@@ -43,7 +43,7 @@ from typing import ClassVar
 
 from ..model import Article, TimeExpr
 from ..pipeline import BaseStage
-from .time_context import Context, sentence_bounds
+from .time_context import Context, sentence_bounds, span_sentences
 from .time_discourse import resolve_references
 from .time_lexicon import parse_number
 from .time_patterns import RULES, rule_windows
@@ -57,6 +57,7 @@ __all__ = [
     "interval_of",
     "parse_number",
     "sentence_bounds",
+    "span_sentences",
 ]
 
 

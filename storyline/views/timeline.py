@@ -25,7 +25,7 @@ from datetime import date
 from typing import Any
 
 from ..model import Article, Fact, TimeExpr
-from ..nlp.times import interval_of, sentence_bounds
+from ..nlp.times import interval_of, span_sentences
 from ..text import normalise
 from .dating import DateEstimate, anchored, describe, estimate_dates
 
@@ -199,7 +199,7 @@ def _entry(
     kind: str,
     summary: str | None,
 ) -> TimelineEntry:
-    lo, hi = sentence_bounds(article.text, source.start)
+    lo, hi = span_sentences(article.text, source.start, source.end)
     sentence = article.text[lo:hi]
     estimated = source.estimated if isinstance(source, TimeExpr) else source.as_of_estimated
     label = describe(value, approximate=approximate)
