@@ -484,8 +484,15 @@ def _clause_subject(ctx: Context, words: Sequence[tuple[str, int, int]]) -> Spea
     (``On Tuesday, Mr. McConnell deflected questions before saying,``)."""
     if words and words[0][0].casefold() in _SUBORDINATORS:
         # "When her father, Ron, put out snacks, the author captioned it": the clause
-        # the commas cut up is not the main one, and a name inside it is not the speaker
-        return None
+        # the commas cut up is not the main one, and a name inside it is not the
+        # speaker; the main clause is the last piece, when it opens with its subject
+        pieces = _pieces(words)
+        if len(pieces) < 2 or pieces[-1][0][0].casefold() not in ("the", "he", "she"):
+            return None
+        subject = _main_subject(pieces[-1])
+        if not subject or len(subject) == len(pieces[-1]):
+            return None
+        return phrase_speaker(ctx, subject, False)
     pieces = _pieces(words)
     while pieces and (pieces[0][0][0].casefold() in PHRASE_STOP or pieces[0][0][0].endswith("ing")):
         pieces = pieces[1:]
