@@ -810,3 +810,13 @@ def test_quotes_place_after_of_names_the_speakers_post_not_the_speaker() -> None
     first, second = article.quotes
     assert first.speaker is not None and first.speaker.endswith("Helen Okafor")
     assert second.speaker_kind != "entity" and second.speaker != "Mexico"
+
+
+def test_quotes_platform_user_named_by_a_handle_is_a_descriptor() -> None:
+    article = run(
+        "Instagram user harbourfan88 tagged a friend under the video, musing, "
+        "“Will my kids ever be this cute?”"
+    )
+    [quote] = article.quotes
+    assert quote.speaker == "Instagram user harbourfan88"
+    assert quote.speaker_kind == "descriptor"

@@ -72,6 +72,8 @@ _DETERMINERS = frozenset(
 )
 #: words that stand for a speaker on their own ("wrote another")
 _LONE_DESCRIPTORS = frozenset("another one others some many several most few both".split())
+#: who a handle belongs to in "Instagram user fernandesrach", "Twitter user @jdoe"
+_HANDLE_OWNERS = frozenset("user commenter follower subscriber poster".split())
 _NOT_NAMES = STOPWORDS["en"] | _DETERMINERS | _LONE_DESCRIPTORS | frozenset(PRONOUNS)
 SPEAKER_LABELS = frozenset(("PERSON", "ORG", "NORP", "GPE"))
 _PERSON = frozenset(("PERSON",))
@@ -239,6 +241,9 @@ def phrase_speaker(
         NAME_WORD.fullmatch(w) and w.casefold() not in _NOT_NAMES for w, _, _ in words
     ):
         return Speaker("entity", ctx.full_name(ctx.text[first:last]), first, last)
+    if 2 <= len(words) <= 4 and lowered[-2] in _HANDLE_OWNERS and words[0][0][:1].isupper():
+        # "Instagram user fernandesrach": a user named by their handle on a platform
+        return Speaker("descriptor", ctx.text[first:last], first, last)
     if len(words) > MAX_PHRASE or not all(w.isalpha() or w in "-’'" for w, _, _ in words):
         return None
     if any(w in CUES or w in PRONOUNS or w in PHRASE_STOP for w in lowered):
