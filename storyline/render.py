@@ -61,8 +61,11 @@ def timeline(console: Console, story: Story) -> None:
         where = f"{first.get('outlet') or first.get('article', '-')}"
         if len(sources) > 1:
             where += f" +{len(sources) - 1}"
+        text = entry.get("text", "")
+        offset = entry.get("sentence_start") or 0
+        focus = (entry.get("end") or offset + len(text)) - offset
         table.add_row(
-            str(entry.get("label", "")), escape(_short(entry.get("text", ""))), escape(where)
+            str(entry.get("label", "")), escape(excerpt_ending_at(text, focus)), escape(where)
         )
     console.print(table)
 
@@ -114,6 +117,17 @@ def _estimate(estimate: dict[str, Any] | None) -> str:
 def _agreement(agreement: dict[str, Any]) -> str:
     what = f"{agreement.get('entity') or 'the event'} {agreement['attribute']}"
     return f"{agreement.get('outlets')} outlets agree on {what} = {agreement.get('label')}"
+
+
+def excerpt_ending_at(text: str, focus: int, width: int = 80) -> str:
+    """``text`` cut to ``width`` so that it still shows what ends at ``focus``: a fact's
+    evidence may run over two sentences, and its value closes the second."""
+    if len(" ".join(text.split())) <= width or focus <= width - 1:
+        return _short(text, width)
+    end = min(len(text), focus + 10)
+    window = " ".join(text[:end].split())[-(width - 2) :]
+    window = window.split(" ", 1)[-1]  # from a whole word
+    return "…" + window + ("…" if end < len(text.rstrip()) else "")
 
 
 def _short(text: str, width: int = 80) -> str:

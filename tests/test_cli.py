@@ -566,3 +566,18 @@ def test_cli_recluster_prints_what_moved(cli: Any) -> None:
     result = cli("recluster", "--dry-run")
     assert result.exit_code == 0, result.output
     assert result.output.startswith("dry run: 52 articles: events 20 -> 20")
+
+
+def test_cli_timeline_cell_keeps_the_value_of_a_two_sentence_fact_in_view() -> None:
+    from storyline.render import excerpt_ending_at
+
+    text = (
+        "So, singer Tomas Berg is twinning hard with his son, Miles, 9 weeks old. His wife "
+        "recently shared an Instagram clip of their little guy (who was born on July 21)."
+    )
+    cell = excerpt_ending_at(text, text.index("July 21") + len("July 21"))
+    assert cell.startswith("…") and cell.endswith("born on July 21).")
+    assert len(cell) <= 80
+    assert (
+        excerpt_ending_at("Miles was born in May of 2018.", 29) == "Miles was born in May of 2018."
+    )
