@@ -149,3 +149,16 @@ def test_summary_of_a_large_story_reads_its_most_central_independent_reports(
     cited = {s["article"] for s in found.sentences}
     assert cited and cited <= {"bridge", "bridge_other_outlet", "bridge_inquiry"}
     check_citations(articles, found.sentences)
+
+
+def test_summary_leaves_out_the_writers_questions_not_quoted_ones(
+    news: dict[str, dict[str, str]],
+) -> None:
+    article = make("bridge", news)
+    question = "What is it about this old harbour bridge that makes the whole of Port Alden care?"
+    asked = "“Will the harbour bridge reopen before the storm season?” one commuter asked."
+    article.text = f"{question}\n\n{article.text}\n\n{asked}"
+    summary = summarise([article])
+    texts = [s["text"] for s in summary.sentences]
+    check_citations([article], summary.sentences)
+    assert question not in texts

@@ -2,11 +2,12 @@
 
 :func:`summarise` splits every article of a story into sentences, drops what is not
 reporting (boilerplate lines, photo credits, "Read Full Article", share prompts,
-captions without a full stop), and scores each remaining sentence by the cosine of
-its TF-IDF vector to the story's centroid, with a small bonus for sentences early in
-their article. Sentences are then picked by maximal marginal relevance (MMR): each
-pick trades its score against its similarity to the sentences already chosen, so the
-summary does not say the same thing twice and, all else equal, cites another article.
+captions without a full stop, the writer's own questions), and scores each remaining
+sentence by the cosine of its TF-IDF vector to the story's centroid, with a small
+bonus for sentences early in their article. Sentences are then picked by maximal
+marginal relevance (MMR): each pick trades its score against its similarity to the
+sentences already chosen, so the summary does not say the same thing twice and, all
+else equal, cites another article.
 
 Independent reports are preferred over copies: a copy (``article.copy_of``) counts
 less in the centroid and its sentences score lower, so when a copy repeats its
@@ -196,12 +197,19 @@ def _abbreviated(before: str) -> bool:
     return word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha())
 
 
+def _writers_question(text: str) -> bool:
+    """A question the writer asks the reader ("What is it about them that ...?"): it
+    reports nothing. A quoted question ("“Does this count?” she asked") may."""
+    return text.rstrip("\"”’')]").endswith("?") and text[:1] not in "\"“‘'"
+
+
 def _reporting(text: str) -> bool:
     """A full sentence of reporting: long enough, terminated, not a credit or prompt."""
     count = len(text.split())
     return (
         MIN_WORDS <= count <= MAX_WORDS
         and _TERMINATED.search(text) is not None
+        and not _writers_question(text)
         and _NOT_REPORTING.search(text) is None
         and not generic(text)
     )
