@@ -86,7 +86,8 @@ _ABBREVIATION = re.compile(
 
 
 _OPENING_MARKS = frozenset('“"«')
-#: a name or title of at most four words in quotation marks, the clause going on after it
+#: a short name or title (40 characters at most) in quotation marks, with the clause
+#: going on after it
 _NAME_IN_MARKS = re.compile(r"[“\"«][^\W\d_][^.!?;:\n“”\"«»]{0,40}?[”\"»](?=[ ,][a-z,])")
 
 
