@@ -820,3 +820,12 @@ def test_quotes_platform_user_named_by_a_handle_is_a_descriptor() -> None:
     [quote] = article.quotes
     assert quote.speaker == "Instagram user harbourfan88"
     assert quote.speaker_kind == "descriptor"
+
+
+def test_quotes_cue_in_the_plural_present() -> None:
+    article = run(
+        "The editors of the Harbour Gazette defended the mayor on Sunday. “The attacks on "
+        "Okafor show how little her critics know about the bridge,” they conclude."
+    )
+    [quote] = article.quotes
+    assert quote.cue == "conclude" and quote.speaker_kind == "pronoun"

@@ -55,7 +55,9 @@ CUES = frozenset(
     disclosed wondered wonders mocked mocks scoffed retorted retorts opined joking
     concluding cautioning announcing confessed confesses revealed reveals thundered
     proclaimed proclaims blasted blasts slammed slams praised praises quoted read reads
-    chanted chants screamed screams cried reacted beamed assured assures barked""".split()
+    chanted chants screamed screams cried reacted beamed assured assures barked
+    add argue explain conclude insist warn urge suggest observe acknowledge
+    admit recall contend""".split()
 )
 PRONOUNS = {"he": "m", "she": "f", "they": "", "i": "", "we": "", "it": "", "you": ""}
 _MALE = re.compile(r"\b(?:he|him|his|himself)\b", re.IGNORECASE)
