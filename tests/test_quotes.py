@@ -829,3 +829,12 @@ def test_quotes_cue_in_the_plural_present() -> None:
     )
     [quote] = article.quotes
     assert quote.cue == "conclude" and quote.speaker_kind == "pronoun"
+
+
+def test_quotes_lower_case_quote_after_an_opening_adverb_keeps_its_attribution() -> None:
+    article = run(
+        "The bridge reopened in May. Yet, “it is hard to say what changed in the repairs,” "
+        "added Tomas Berg, a former adviser to the council."
+    )
+    [quote] = article.quotes
+    assert quote.text.startswith("it is hard") and quote.speaker == "Tomas Berg"

@@ -58,6 +58,8 @@ _FILLERS = frozenset(
 _OPENERS = frozenset("and but yet so then still though however".split())
 #: words that join a second verb to a subject ("Trump ... and said")
 _LINKERS = frozenset("and but before then later".split())
+#: a word that may open a sentence before a quote without being the writer's words
+_SENTENCE_ADVERBS = frozenset("yet but and still so now indeed instead meanwhile however".split())
 _TERMINAL = frozenset(".!?…")
 #: words that may follow the cue of an attribution that ends there (``said in a statement``)
 _AFTER_CUE = frozenset(
@@ -378,6 +380,8 @@ def attribution_before(ctx: Context, span: Span, floor: int, paragraph_start: in
         return Lead(None, True, False)
     if clause_start == paragraph_start and bare.upper() == bare:
         return Lead(None, True, False)  # a heading in capitals: 'HOW CHINA'S DECLINE ... "'
+    if bare.rstrip(",").casefold() in _SENTENCE_ADVERBS and bare.endswith(","):
+        return Lead(None, True, False)  # 'Yet, "it is hard to make a causal link," added'
     words = words_of(text, clause_start, clause_start + len(clause))
     lowered = [w.casefold() for w, _, _ in words]
     if clause[-1] in "—–-(" and clause[-2:-1].isspace():
