@@ -838,3 +838,13 @@ def test_quotes_lower_case_quote_after_an_opening_adverb_keeps_its_attribution()
     )
     [quote] = article.quotes
     assert quote.text.startswith("it is hard") and quote.speaker == "Tomas Berg"
+
+
+def test_quotes_participle_cue_and_listener_take_a_lower_case_quote() -> None:
+    article = run(
+        "Helen Okafor thanked the engineers on Friday, telling them, “you have given this "
+        "town its bridge back.”"
+    )
+    [quote] = article.quotes
+    assert quote.text.startswith("you have given") and quote.cue == "telling"
+    assert quote.speaker == "Helen Okafor"

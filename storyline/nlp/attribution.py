@@ -412,7 +412,10 @@ def attribution_before(ctx: Context, span: Span, floor: int, paragraph_start: in
     if speaker is None:  # "Trump called on her to resign and said,"
         speaker = _clause_subject(ctx, words[:cue_at])
     before_subject = [w for w in words[: max(cut, 0)] if w[0].casefold() not in _OPENERS]
-    heads = cue_at == last_word and (not before_subject or lowered[cue_at].endswith("ing"))
+    participle = lowered[cue_at].endswith("ing")
+    # "..., telling her, "you are ..."": a participle and who was spoken to
+    told = participle and cue_at == last_word - 1 and lowered[last_word] in _LISTENERS
+    heads = (cue_at == last_word and (not before_subject or participle)) or told
     return Lead(Attribution(cue, speaker), False, True, heads=heads)
 
 
