@@ -848,3 +848,14 @@ def test_quotes_participle_cue_and_listener_take_a_lower_case_quote() -> None:
     [quote] = article.quotes
     assert quote.text.startswith("you have given") and quote.cue == "telling"
     assert quote.speaker == "Helen Okafor"
+
+
+def test_quotes_more_speech_verbs_and_hyphenated_descriptors() -> None:
+    article = run(
+        "Tomas Berg said the plan was sound, to which Helen Okafor interjected: “It is "
+        "just not true.”\n\n“Let me help you out, the answer is no,” the first-term "
+        "mayor riffed on the council's question about the bridge, drawing laughs."
+    )
+    first, second = article.quotes
+    assert first.speaker == "Helen Okafor" and first.cue == "interjected"
+    assert second.speaker == "the first-term mayor" and second.speaker_kind == "descriptor"

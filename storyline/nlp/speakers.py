@@ -57,7 +57,8 @@ CUES = frozenset(
     proclaimed proclaims blasted blasts slammed slams praised praises quoted read reads
     chanted chants screamed screams cried reacted beamed assured assures barked
     add argue explain conclude insist warn urge suggest observe acknowledge
-    admit recall contend""".split()
+    admit recall contend interjected interjects interrupted cracked snapped deadpanned
+    chided scolded marveled marvelled reasoned riffed rejoined""".split()
 )
 PRONOUNS = {"he": "m", "she": "f", "they": "", "i": "", "we": "", "it": "", "you": ""}
 _MALE = re.compile(r"\b(?:he|him|his|himself)\b", re.IGNORECASE)
@@ -246,7 +247,9 @@ def phrase_speaker(
     if 2 <= len(words) <= 4 and lowered[-2] in _HANDLE_OWNERS and words[0][0][:1].isupper():
         # "Instagram user fernandesrach": a user named by their handle on a platform
         return Speaker("descriptor", ctx.text[first:last], first, last)
-    if len(words) > MAX_PHRASE or not all(w.isalpha() or w in "-’'" for w, _, _ in words):
+    if len(words) > MAX_PHRASE or not all(
+        w.replace("-", "").isalpha() or w in "-’'" for w, _, _ in words
+    ):  # "the Republican vice-presidential nominee"
         return None
     if any(w in CUES or w in PRONOUNS or w in PHRASE_STOP for w in lowered):
         return None
