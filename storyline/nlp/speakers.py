@@ -58,7 +58,7 @@ CUES = frozenset(
     chanted chants screamed screams cried reacted beamed assured assures barked
     add argue explain conclude insist warn urge suggest observe acknowledge
     admit recall contend interjected interjects interrupted cracked snapped deadpanned
-    chided scolded marveled marvelled reasoned riffed rejoined""".split()
+    chided scolded marveled marvelled riffed rejoined""".split()
 )
 PRONOUNS = {"he": "m", "she": "f", "they": "", "i": "", "we": "", "it": "", "you": ""}
 _MALE = re.compile(r"\b(?:he|him|his|himself)\b", re.IGNORECASE)
