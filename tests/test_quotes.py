@@ -859,3 +859,14 @@ def test_quotes_more_speech_verbs_and_hyphenated_descriptors() -> None:
     first, second = article.quotes
     assert first.speaker == "Helen Okafor" and first.cue == "interjected"
     assert second.speaker == "the first-term mayor" and second.speaker_kind == "descriptor"
+
+
+def test_quotes_cue_with_who_was_told_takes_a_lower_case_quote() -> None:
+    article = run(
+        "But, she told the engineers who gathered at the harbour, “no one should doubt "
+        "that this bridge will open again.”"
+    )
+    [quote] = article.quotes
+    assert quote.text.startswith("no one should") and quote.cue == "told"
+    reported = run("She told reporters that the plan was “not by a long shot” finished.")
+    assert reported.quotes == []

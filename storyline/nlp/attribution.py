@@ -415,8 +415,22 @@ def attribution_before(ctx: Context, span: Span, floor: int, paragraph_start: in
     participle = lowered[cue_at].endswith("ing")
     # "..., telling her, "you are ..."": a participle and who was spoken to
     told = participle and cue_at == last_word - 1 and lowered[last_word] in _LISTENERS
-    heads = (cue_at == last_word and (not before_subject or participle)) or told
+    # "But, she told the mayors who gathered in Indianapolis, "no one ...": who was told
+    addressed = lowered[cue_at] in _TELLING and _listener(lowered[cue_at + 1 : last_word + 1])
+    heads = ((cue_at == last_word or addressed) and (not before_subject or participle)) or told
     return Lead(Attribution(cue, speaker), False, True, heads=heads)
+
+
+#: cues whose object is who was spoken to ("told the mayors", "assured reporters")
+_TELLING = frozenset("told tells telling assured assures reminded reminds warned warns".split())
+
+
+def _listener(words: Sequence[str]) -> bool:
+    """Whether ``words`` (case-folded) name a listener: a short phrase that opens with
+    one (``reporters``) or with a determiner (``the mayors who gathered there``), not a
+    clause of reported speech (``that ...``)."""
+    openers = _LISTENERS | {"the", "his", "her", "their", "its", "our"}
+    return 0 < len(words) <= 10 and words[0] in openers and "that" not in words
 
 
 def _lead_in_speaker(ctx: Context, words: Sequence[tuple[str, int, int]]) -> Speaker | None:
