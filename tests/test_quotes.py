@@ -870,3 +870,12 @@ def test_quotes_cue_with_who_was_told_takes_a_lower_case_quote() -> None:
     assert quote.text.startswith("no one should") and quote.cue == "told"
     reported = run("She told reporters that the plan was “not by a long shot” finished.")
     assert reported.quotes == []
+
+
+def test_quotes_opening_mark_a_space_before_an_ellipsis() -> None:
+    article = run(
+        "Nearly everyone there backed the plan. As the Harbour Gazette reported, “ … if the "
+        "vote were held tonight, the bridge would be rebuilt, and handily.”"
+    )
+    [quote] = article.quotes
+    assert quote.text.lstrip().startswith("…") and quote.text.endswith("handily.")

@@ -140,7 +140,8 @@ def _marks(text: str, start: int, end: int) -> list[_Mark]:
         if mark in "“„«":
             family = "«" if mark == "«" else "“"
             # an opening mark typed as a closer: 'here,“ said' ('word“' but not 'word “')
-            can_open = not after.isspace()
+            # '“ … if the primary were held' opens, a space before its ellipsis
+            can_open = not after.isspace() or _ELLIPSIS.match(text, b + 1) is not None
             can_close = not before.isspace() and (after.isspace() or after in ".,;:!?[")
             can_close = can_close and (before.isalnum() or before in ".,!?…—–-")
             if can_close:
