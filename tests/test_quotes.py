@@ -879,3 +879,13 @@ def test_quotes_opening_mark_a_space_before_an_ellipsis() -> None:
     )
     [quote] = article.quotes
     assert quote.text.lstrip().startswith("…") and quote.text.endswith("handily.")
+
+
+def test_quotes_stray_straight_mark_glued_to_a_curly_one() -> None:
+    article = run(
+        'It is an open question.\n\n"“You do not win the race by how many towns you win,” '
+        "Tomas Berg responded on Friday."
+    )
+    [quote] = article.quotes
+    assert quote.text == "You do not win the race by how many towns you win,"
+    assert quote.speaker == "Tomas Berg"

@@ -133,6 +133,8 @@ def _marks(text: str, start: int, end: int) -> list[_Mark]:
         after = text[b] if b < end else " "
         if _HEIGHT.search(text, max(start, a - 4), a):
             continue  # the inch mark of a height: 'someone who is 5’2”.'
+        if mark == '"' and (after == "“" or before == "”"):
+            continue  # a stray straight mark glued to a curly one: '"“You don’t win ...'
         if unicodedata.category(before) == "Cf":
             before = " "  # a direction mark or zero-width space opening a line
         space_before = before.isspace() or before in "([{—–-/:"
