@@ -889,3 +889,11 @@ def test_quotes_stray_straight_mark_glued_to_a_curly_one() -> None:
     [quote] = article.quotes
     assert quote.text == "You do not win the race by how many towns you win,"
     assert quote.speaker == "Tomas Berg"
+
+
+def test_quotes_asking_cue_with_who_was_asked_in_a_new_sentence() -> None:
+    article = run("“Did you know the bridge was unsafe?” Tomas Berg asked the harbour master.")
+    [quote] = article.quotes
+    assert quote.speaker == "Tomas Berg" and quote.cue == "asked"
+    reported = run("“It works.” Tomas Berg told the council to vote for it.")
+    assert [q.speaker for q in reported.quotes] in ([], [None])

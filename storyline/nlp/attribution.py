@@ -202,7 +202,10 @@ def _after_clause(ctx: Context, span: Span, limit: int) -> Attribution | None:
         elif k > MAX_PHRASE + 2:
             return None
         speaker = phrase_speaker(ctx, before, False)
-        if new_sentence and (speaker is None or not _ends_attribution(words[k + 1 :])):
+        rest = words[k + 1 :]
+        if new_sentence and (
+            speaker is None or not (_ends_attribution(rest) or _asked_whom(word, rest))
+        ):
             return None
         return Attribution(words[k][0], speaker)
     if new_sentence and inner[-1:] not in "?!":
@@ -259,6 +262,28 @@ def _ends_attribution(words: Sequence[tuple[str, int, int]]) -> bool:
     if first.casefold() in _AFTER_CUE | _LISTENERS or _adverb(first):
         return True  # "said on Monday", "asked reporters", "said pleasantly"
     return first[:1].isupper() and first.casefold() != "i"
+
+
+#: cues whose object is who was asked or told ("Todd asked the real estate mogul.")
+_ASKING = frozenset("asked asks told tells pressed reminded".split())
+
+
+def _asked_whom(cue: str, rest: Sequence[tuple[str, int, int]]) -> bool:
+    """Whether the words after an asking cue are only who was asked: a short noun phrase
+    opening with a determiner, to the end of the clause (not ``told the plan ...``, which
+    reported speech would go on with a verb)."""
+    lowered = [w[0].casefold() for w in rest]
+    return (
+        cue in _ASKING
+        and 2 <= len(lowered) <= 5
+        and lowered[0] in ("the", "his", "her", "their")
+        and all(w.isalpha() and w not in _CLAUSE_WORDS for w in lowered[1:])
+        and not any(w.endswith("ed") for w in lowered[1:])
+    )
+
+
+#: words that make what follows an asking cue a clause of its own ("told the mayor to go")
+_CLAUSE_WORDS = frozenset("to that if whether would will was is were are had has".split())
 
 
 def _adverb(word: str) -> bool:
