@@ -897,3 +897,18 @@ def test_quotes_asking_cue_with_who_was_asked_in_a_new_sentence() -> None:
     assert quote.speaker == "Tomas Berg" and quote.cue == "asked"
     reported = run("“It works.” Tomas Berg told the council to vote for it.")
     assert [q.speaker for q in reported.quotes] in ([], [None])
+
+
+def test_quotes_lead_in_that_hands_over_takes_a_lower_case_quote() -> None:
+    put = run(
+        "But at the time, as the harbour engineer Helen Okafor put it, “apart from some "
+        "rust on the cables, there was not much to complain about.”"
+    )
+    [quote] = put.quotes
+    assert quote.text.startswith("apart from") and quote.speaker == "Helen Okafor"
+    words = run(
+        "The bridge was rebuilt in Port Alden because, in Okafor’s words, “it is the "
+        "busiest crossing on the coast.”"
+    )
+    [quote] = words.quotes
+    assert quote.text.startswith("it is the busiest")

@@ -416,7 +416,12 @@ def attribution_before(ctx: Context, span: Span, floor: int, paragraph_start: in
     cue_at = max((k for k, w in enumerate(lowered) if w in CUES), default=-1)
     if cue_at < 0:
         if clause[-1] != ":":
-            return Lead(None, False, True, weak=Attribution(",", _lead_in_speaker(ctx, words)))
+            # "as the prosecutor put it, "apart from ..."", "in Forbes' words, "they are
+            # ...": the writer hands over to the source's own words
+            pieces = _pieces(words)
+            hands_over = bool(pieces) and _hands_over([w[0].casefold() for w in pieces[-1]])
+            source = _lead_in_speaker(ctx, pieces[-1] if hands_over else words)
+            return Lead(None, False, True, heads=hands_over, weak=Attribution(",", source))
         speaker = _colon_speaker(ctx, words) or _clause_subject(ctx, words[:-1])
         return Lead(Attribution(":", speaker), False, True)
     cue = words[cue_at][0]
@@ -458,14 +463,28 @@ def _listener(words: Sequence[str]) -> bool:
     return 0 < len(words) <= 10 and words[0] in openers and "that" not in words
 
 
+def _hands_over(lowered: Sequence[str]) -> bool:
+    """``as X put it`` or ``in X's words``, the whole of a lead-in."""
+    if len(lowered) < 3:
+        return False
+    if lowered[0] == "as" and lowered[-2:] == ["put", "it"]:
+        return True
+    return lowered[0] == "in" and lowered[-1] == "words"
+
+
 def _lead_in_speaker(ctx: Context, words: Sequence[tuple[str, int, int]]) -> Speaker | None:
     """The source named by a lead-in without a speech verb: ``According to X,``, ``As X
     put it,``, or the subject of the clause (``Trump issued a statement,``)."""
     lowered = [w.casefold() for w, _, _ in words]
     if lowered[:2] == ["according", "to"]:
         return _inverted(ctx, words[2:])
+    if lowered[:1] == ["as"] and lowered[-2:] == ["put", "it"]:  # "as X put it"
+        return phrase_speaker(ctx, words[1:-2], False)
     if lowered[:1] == ["as"]:
         return phrase_speaker(ctx, _main_subject(words[1:]), False)
+    if lowered[:1] == ["in"] and lowered[-1:] == ["words"]:  # "in Forbes' words"
+        owner = [w for w in words[1:-1] if w[0] not in ("’", "'", "’s", "'s")]
+        return phrase_speaker(ctx, owner, False) if owner else None
     return _clause_subject(ctx, words)
 
 

@@ -362,7 +362,11 @@ def _quote(
         quote.part_of = link
         quote.cue, quote.speaker, quote.speaker_kind = first.cue, first.speaker, first.speaker_kind
         quote.speaker_start, quote.speaker_end = first.speaker_start, first.speaker_end
-    elif attribution is None and lead.weak is not None and _whole_sentence(words):
+    elif (
+        attribution is None
+        and lead.weak is not None
+        and (_whole_sentence(words) or (lead.heads and _ends_sentence(words)))
+    ):
         _set_speaker(quote, lead.weak.speaker)
     elif attribution is not None and (
         lead.opens or (lead.heads and _ends_sentence(words)) or not _partial(words)
