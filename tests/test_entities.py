@@ -13,6 +13,7 @@ from storyline.extract import extract
 from storyline.model import Article, Entity, Fact, Quote
 from storyline.nlp.entities import EntityStage, extract_entities, name_key, person_index
 from storyline.nlp.parse import ENABLED, Parser, doc_of, load_model
+from storyline.nlp.quotes import QuoteStage
 from storyline.pipeline import Pipeline
 from storyline.sources import RawDocument
 from storyline.views.entities import (
@@ -267,3 +268,15 @@ def test_entities_conll_dev_floor() -> None:
     bare_f1 = ner_bench.Score.prf(bare.tp, bare.fp, bare.fn)[2]
     assert ours_f1 >= CONLL_F1_FLOOR
     assert ours_f1 >= bare_f1
+
+
+def test_entities_speech_verb_opening_a_name_is_left_out() -> None:
+    text = (
+        "He spoke on the radio show on Monday.\n\nStated Tomas Berg:\n\n“I think the stakes "
+        "are so high that they would do anything to stay in power.”"
+    )
+    article = EntityStage()(Parser()(Article(id="x", text=text, language="en")))
+    people = [e for e in article.entities if e.label == "PERSON"]
+    assert [e.text for e in people] == ["Tomas Berg"]
+    article = QuoteStage()(article)
+    assert [q.speaker for q in article.quotes] == ["Tomas Berg"]

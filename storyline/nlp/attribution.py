@@ -609,5 +609,7 @@ def _previous_colon(ctx: Context, start: int) -> Attribution | None:
     cue_at = max((k for k, w in enumerate(lowered) if w in CUES), default=-1)
     if cue_at < 0:  # "Trump issued the following statement:"
         return Attribution(":", _colon_speaker(ctx, words) or _clause_subject(ctx, words))
+    if cue_at == 0:  # "Stated Stone:"
+        return Attribution(words[0][0], _inverted(ctx, words[1:]))
     subject = [w for w in words[:cue_at] if w[0].casefold() not in _FILLERS]
     return Attribution(words[cue_at][0], phrase_speaker(ctx, subject, False))

@@ -40,6 +40,7 @@ from typing import Any, ClassVar
 from ..model import Article, Entity
 from ..pipeline import BaseStage
 from .parse import doc_of
+from .speakers import CUES
 
 __all__ = [
     "NAME_LABELS",
@@ -196,6 +197,8 @@ def _trim(tokens: list[Any]) -> list[Any]:
         if tokens[0].lower_ == "the" and len(tokens) > 1 and tokens[1].text[:1].isupper():
             break
         tokens = tokens[1:]
+    if len(tokens) > 1 and tokens[0].lower_ in CUES:
+        tokens = tokens[1:]  # "Stated Stone:", "Said Dorothy Poynter": the verb is not the name
     return tokens
 
 
