@@ -912,3 +912,26 @@ def test_quotes_lead_in_that_hands_over_takes_a_lower_case_quote() -> None:
     )
     [quote] = words.quotes
     assert quote.text.startswith("it is the busiest")
+
+
+def test_quotes_speaker_after_an_opening_time_phrase() -> None:
+    article = run(
+        "Hours later, Tomas Berg returned the compliment to Okafor, telling reporters, "
+        "“She is the finest mayor this harbour has had.”"
+    )
+    [quote] = article.quotes
+    assert quote.speaker == "Tomas Berg"
+
+
+def test_quotes_saying_as_a_noun_names_no_speaker() -> None:
+    article = run("“In ten years we will all cross by ferry again,” is one common saying here.")
+    assert all(q.speaker != "one common" for q in article.quotes)
+
+
+def test_quotes_camel_case_source_after_a_dash() -> None:
+    article = run(
+        "Bridge repairs slip again - HarbourWatch: “The council has missed its own deadline "
+        "for the third time this year.”"
+    )
+    [quote] = article.quotes
+    assert quote.speaker == "HarbourWatch"

@@ -190,8 +190,10 @@ def _after_clause(ctx: Context, span: Span, limit: int) -> Attribution | None:
     for k, word in enumerate(lowered[:reach]):
         if word == "according" and lowered[k + 1 : k + 2] == ["to"]:
             return Attribution("according to", _inverted(ctx, words[k + 2 :]))
-        if word not in CUES:
-            continue
+        if word not in CUES or (
+            word == "saying" and lowered[k - 1 : k] and lowered[k - 1] in _NOUN_BEFORE
+        ):
+            continue  # '"...," is one common saying here': the noun
         before = _strip_fillers(words[:k])
         if not before:
             return Attribution(words[k][0], _inverted(ctx, words[k + 1 :]))
@@ -433,7 +435,7 @@ def attribution_before(ctx: Context, span: Span, floor: int, paragraph_start: in
     subject = _strip_fillers(subject[cut + 1 :])
     if not subject and cut >= 0:
         if lowered[cue_at].endswith("ing"):
-            subject = _main_subject(words[:cut])
+            subject = _main_subject(_without_time_phrase(words[:cut]))
         else:  # "Clinton, speaking to reporters on her plane, said:"
             subject = _appositive_head(ctx, words[:cut])
     speaker = None
@@ -470,6 +472,21 @@ def _hands_over(lowered: Sequence[str]) -> bool:
     if lowered[0] == "as" and lowered[-2:] == ["put", "it"]:
         return True
     return lowered[0] == "in" and lowered[-1] == "words"
+
+
+#: words before "saying" that make it the noun ("a common saying", "the old saying")
+_NOUN_BEFORE = frozenset("a an the one common old popular famous favorite favourite".split())
+#: the last word of a time phrase opening a clause ("Hours later, Trump ...")
+_TIME_PHRASE_ENDS = frozenset("later earlier ago afterward afterwards".split())
+
+
+def _without_time_phrase(words: Sequence[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
+    """``words`` without an opening time phrase and its comma ("Hours later, Trump
+    returned the compliment" is Trump's clause, not Hours')."""
+    for k, word in enumerate(words[:5]):
+        if word[0] == "," and k and words[k - 1][0].casefold() in _TIME_PHRASE_ENDS:
+            return list(words[k + 1 :])
+    return list(words)
 
 
 def _lead_in_speaker(ctx: Context, words: Sequence[tuple[str, int, int]]) -> Speaker | None:

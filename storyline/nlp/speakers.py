@@ -81,7 +81,9 @@ _NOT_NAMES = STOPWORDS["en"] | _DETERMINERS | _LONE_DESCRIPTORS | frozenset(PRON
 SPEAKER_LABELS = frozenset(("PERSON", "ORG", "NORP", "GPE"))
 _PERSON = frozenset(("PERSON",))
 MAX_PHRASE = 8
-NAME_WORD = re.compile(r"(?:[A-Z][a-z]*\.|(?:Mc|Mac|O['’]|D['’])?[A-Z][a-z]+(?:-[A-Z][a-z]+)?)")
+NAME_WORD = re.compile(
+    r"(?:[A-Z][a-z]*\.|(?:Mc|Mac|O['’]|D['’])?[A-Z][a-z]+(?:[A-Z][a-z]+)*(?:-[A-Z][a-z]+)?)"
+)  # "HuffPollster", "DeSantis" too
 _WORD = re.compile(r"[^\W\d_][\w’'.-]*[\w]|[^\W\d_]|\d[\w.,]*|[^\w\s]")
 
 
