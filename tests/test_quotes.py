@@ -935,3 +935,12 @@ def test_quotes_camel_case_source_after_a_dash() -> None:
     )
     [quote] = article.quotes
     assert quote.speaker == "HarbourWatch"
+
+
+def test_quotes_according_to_a_document_filed_by_someone() -> None:
+    article = run(
+        "“The evidence cannot prove every element of the crime alleged,” according to a "
+        "court document filed by state attorney Tomas Berg."
+    )
+    [quote] = article.quotes
+    assert quote.speaker == "a court document" and quote.speaker_kind == "descriptor"

@@ -375,6 +375,8 @@ def _inverted(ctx: Context, words: Sequence[tuple[str, int, int]]) -> Speaker | 
         if word[0] in ",;()—–" or word[0].casefold() in PHRASE_STOP:
             break
         phrase.append(word)
+    if len(phrase) > 1 and phrase[-1][0].islower() and phrase[-1][0].endswith("ed"):
+        phrase.pop()  # "according to a court document filed by ...": the document
     return phrase_speaker(ctx, phrase, True) if phrase else None
 
 
