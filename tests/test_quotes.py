@@ -944,3 +944,13 @@ def test_quotes_according_to_a_document_filed_by_someone() -> None:
     )
     [quote] = article.quotes
     assert quote.speaker == "a court document" and quote.speaker_kind == "descriptor"
+
+
+def test_quotes_long_subject_named_before_of() -> None:
+    article = run(
+        "“The span could fail in a storm of that strength,” engineers Helen Okafor and Tomas "
+        "Berg of the Port Alden Institute for Coastal and Harbour Engineering Studies wrote "
+        "in March."
+    )
+    [quote] = article.quotes
+    assert quote.speaker in ("Helen Okafor", "Tomas Berg") and quote.cue == "wrote"

@@ -202,7 +202,13 @@ def _after_clause(ctx: Context, span: Span, limit: int) -> Attribution | None:
             if not before:
                 return None
         elif k > MAX_PHRASE + 2:
-            return None
+            # "nuclear experts David Albright and Serena Kelleher-Vergantini of
+            # Washington's Institute for Science and International Security wrote": the
+            # speakers are named before the first "of"
+            at = next((n for n, w in enumerate(before) if w[0] in ("of", "at")), len(before))
+            if not 1 < at <= MAX_PHRASE + 2:
+                return None
+            before = before[:at]
         speaker = phrase_speaker(ctx, before, False)
         rest = words[k + 1 :]
         if new_sentence and (
