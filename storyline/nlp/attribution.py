@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from .speakers import (
     CUES,
     MAX_PHRASE,
+    MODIFIER_PREPOSITIONS,
     NAME_WORD,
     PHRASE_STOP,
     PRONOUNS,
@@ -59,7 +60,7 @@ _OPENERS = frozenset("and but yet so then still though however".split())
 #: words that join a second verb to a subject ("Trump ... and said")
 _LINKERS = frozenset("and but before then later".split())
 #: a word that may open a sentence before a quote without being the writer's words
-_SENTENCE_ADVERBS = frozenset("yet but and still so now indeed instead meanwhile however".split())
+_SENTENCE_ADVERBS = (_OPENERS - {"then", "though"}) | {"now", "indeed", "instead", "meanwhile"}
 _TERMINAL = frozenset(".!?…")
 #: words that may follow the cue of an attribution that ends there (``said in a statement``)
 _AFTER_CUE = frozenset(
@@ -87,7 +88,6 @@ _ABBREVIATION = re.compile(
 )
 
 
-_OPENING_MARKS = frozenset('“"«')
 #: a short name or title (40 characters at most) in quotation marks, with the clause
 #: going on after it
 _NAME_IN_MARKS = re.compile(r"[“\"«][^\W\d_][^.!?;:\n“”\"«»]{0,40}?[”\"»](?=[ ,][a-z,])")
@@ -111,7 +111,7 @@ def clause_end(text: str, start: int, limit: int) -> int:
             continue  # "Sen. Bernie Sanders", "Tampa, Fla., who ..."
         if match.group() == "." and text[at + 1 : at + 2] == ")":
             continue  # "(D-Conn.)"
-        if match.group() in _OPENING_MARKS and _NAME_IN_MARKS.match(text, at, limit):
+        if name_in_marks(text, at):
             continue  # 'wearing "Ted Cruz" pins, said': a name quoted inside the clause
         return at
     return limit
@@ -205,7 +205,9 @@ def _after_clause(ctx: Context, span: Span, limit: int) -> Attribution | None:
             # "nuclear experts David Albright and Serena Kelleher-Vergantini of
             # Washington's Institute for Science and International Security wrote": the
             # speakers are named before the first "of"
-            at = next((n for n, w in enumerate(before) if w[0] in ("of", "at")), len(before))
+            at = next(
+                (n for n, w in enumerate(before) if w[0] in MODIFIER_PREPOSITIONS), len(before)
+            )
             if not 1 < at <= MAX_PHRASE + 2:
                 return None
             before = before[:at]
@@ -272,6 +274,8 @@ def _ends_attribution(words: Sequence[tuple[str, int, int]]) -> bool:
     return first[:1].isupper() and first.casefold() != "i"
 
 
+#: words that open who was asked or told ("the real estate mogul", "his supporters")
+_OBJECT_OPENERS = frozenset("the his her their its our".split())
 #: cues whose object is who was asked or told ("Todd asked the real estate mogul.")
 _ASKING = frozenset("asked asks told tells pressed reminded".split())
 
@@ -284,7 +288,7 @@ def _asked_whom(cue: str, rest: Sequence[tuple[str, int, int]]) -> bool:
     return (
         cue in _ASKING
         and 2 <= len(lowered) <= 5
-        and lowered[0] in ("the", "his", "her", "their")
+        and lowered[0] in _OBJECT_OPENERS
         and all(w.isalpha() and w not in _CLAUSE_WORDS for w in lowered[1:])
         and not any(w.endswith("ed") for w in lowered[1:])
     )
@@ -469,8 +473,7 @@ def _listener(words: Sequence[str]) -> bool:
     """Whether ``words`` (case-folded) name a listener: a short phrase that opens with
     one (``reporters``) or with a determiner (``the mayors who gathered there``), not a
     clause of reported speech (``that ...``)."""
-    openers = _LISTENERS | {"the", "his", "her", "their", "its", "our"}
-    return 0 < len(words) <= 10 and words[0] in openers and "that" not in words
+    return 0 < len(words) <= 10 and words[0] in _LISTENERS | _OBJECT_OPENERS and "that" not in words
 
 
 def _hands_over(lowered: Sequence[str]) -> bool:

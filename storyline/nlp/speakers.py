@@ -204,7 +204,7 @@ def words_of(text: str, start: int, end: int) -> list[tuple[str, int, int]]:
 
 
 #: a name after one of these ends a phrase that names someone else ("the mayor of Paris")
-_MODIFIER_PREPOSITIONS = frozenset("of at in from for".split())
+MODIFIER_PREPOSITIONS = frozenset("of at in from for".split())
 
 
 def phrase_speaker(
@@ -230,7 +230,7 @@ def phrase_speaker(
             head = [w for w in words if w[2] <= entity.start]
             while head and head[-1][0].casefold() in ("the", "a", "an"):
                 head.pop()
-            if len(head) > 1 and head[-1][0].casefold() in _MODIFIER_PREPOSITIONS:
+            if len(head) > 1 and head[-1][0].casefold() in MODIFIER_PREPOSITIONS:
                 # "Archbishop Aris Shirvanian of the Armenian Patriarchate of Jerusalem",
                 # "the president of Mexico": the place or body names the speaker's post
                 found = phrase_speaker(ctx, head[:-1], False)

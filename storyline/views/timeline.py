@@ -199,7 +199,11 @@ def _entry(
     kind: str,
     summary: str | None,
 ) -> TimelineEntry:
-    lo, hi = span_sentences(article.text, source.start, source.end)
+    if isinstance(source, Fact) and source.sentence_start is not None:
+        # the fact stage already bounded its evidence; the contradictions cite the same
+        lo, hi = source.sentence_start, source.sentence_end or source.end
+    else:
+        lo, hi = span_sentences(article.text, source.start, source.end)
     sentence = article.text[lo:hi]
     estimated = source.estimated if isinstance(source, TimeExpr) else source.as_of_estimated
     label = describe(value, approximate=approximate)
