@@ -332,7 +332,8 @@ def our_units(quotes: Sequence[Quote]) -> list[Unit]:
         if quote.part_of is not None and quote.part_of in index:
             index[quote.part_of].fragments.append((quote.start, quote.end))
             continue
-        unit = Unit([(quote.start, quote.end)], speaker=quote.speaker, speaker_span=speaker)
+        end = quote.content_end if quote.content_end is not None else quote.end
+        unit = Unit([(quote.start, end)], speaker=quote.speaker, speaker_span=speaker)
         index[n] = unit
         units.append(unit)
     return units

@@ -74,6 +74,9 @@ class Quote(Record):
     speaker_kind: str | None = None
     #: index in ``Article.quotes`` of the first part of a quote split by its attribution
     part_of: int | None = None
+    #: where the attributed words end when they run on, unquoted, past the closing mark to
+    #: an attribution ending the sentence (``"We are horrified" by the shooting, he said``)
+    content_end: int | None = None
 
 
 @dataclass(slots=True)

@@ -203,6 +203,26 @@ def test_quotes_attribution_opening_a_new_sentence() -> None:
     assert quote.cue == "said"
 
 
+def test_quotes_attributed_words_run_on_past_the_closing_mark() -> None:
+    text = (
+        "Voters are restless.\n\n"
+        '"He can assert it, but it seems extremely unlikely" that Ruiz can catch Okafor, '
+        "said Daniel Brandt, a pollster at Central College. Ruiz did not comment."
+    )
+    article = run(text)
+    [quote] = article.quotes
+    assert quote.text == "He can assert it, but it seems extremely unlikely"
+    assert quote.speaker == "Daniel Brandt"
+    assert text[quote.start : quote.end].endswith('unlikely"')
+    assert quote.content_end is not None
+    assert text[quote.start : quote.content_end].endswith("can catch Okafor")
+
+
+def test_quotes_content_ends_with_the_quote_when_the_attribution_follows_it() -> None:
+    [quote] = run('"The bridge is safe," Helen Okafor said on Monday.').quotes
+    assert quote.content_end is None
+
+
 def test_quotes_partial_quote_in_reported_speech_is_not_a_quote() -> None:
     article = run('Helen Okafor said the closure was "a necessary evil for the town."')
     assert article.quotes == []

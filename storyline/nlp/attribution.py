@@ -79,6 +79,8 @@ class Attribution:
     cue: str
     speaker: Speaker | None
     end: int | None = None  # where an attribution after its quote ends
+    #: where the words it attributes end, when they run on past the quote's closing mark
+    content_end: int | None = None
 
 
 _STOPS = re.compile(r"[.!?;:\n“\"«]|''")
@@ -247,20 +249,24 @@ def attribution_beyond(ctx: Context, span: Span, limit: int) -> Attribution | No
     """An attribution closing the sentence a quote opens, after words that finish the
     sentence in the writer's voice: ``"It seems extremely unlikely" that Sanders can catch
     Clinton, said Steve Elmendorf.`` and ``"This will be a challenge" for Clinton, said
-    Kunin.`` The attribution is the part after the sentence's last comma."""
+    Kunin.`` The attribution is the part after the first comma that an attribution
+    follows (``, said Steve Elmendorf, deputy campaign manager ...``)."""
     text = ctx.text
     end = clause_end(text, span.end, limit)
-    comma = text.rfind(",", span.end, end)
-    if comma <= span.end or text[span.end : span.end + 1] in ",":
+    if text[span.end : span.end + 1] in ",":
         return None  # no words in between: that is attribution_after's case
-    if len(words_of(text, span.end, comma)) > MAX_CONTINUATION:
-        return None
-    tail = Span(comma, comma, [(comma, comma)])
-    attribution = _after_clause(ctx, tail, end)
-    if attribution is None or attribution.speaker is None:
-        return None
-    attribution.end = end
-    return attribution
+    comma = text.find(",", span.end + 1, end)
+    while comma > span.end:
+        if len(words_of(text, span.end, comma)) > MAX_CONTINUATION:
+            return None
+        tail = Span(comma, comma, [(comma, comma)])
+        attribution = _after_clause(ctx, tail, end)
+        if attribution is not None and attribution.speaker is not None:
+            attribution.end = end
+            attribution.content_end = len(text[:comma].rstrip())
+            return attribution
+        comma = text.find(",", comma + 1, end)
+    return None
 
 
 def _ends_attribution(words: Sequence[tuple[str, int, int]]) -> bool:

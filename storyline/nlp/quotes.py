@@ -18,7 +18,10 @@ around its full stop); the inch mark of a height (``5’2”``) is no quotation 
 and a mark before an ellipsis opens (``Ill. ". . . I just want``). Offsets (``start``,
 ``end``) cover the quote with its marks and index ``Article.text``; ``text`` is
 the quoted words without the outer marks, the paragraphs of a long quote joined
-by a newline.
+by a newline. When the attributed words run on, unquoted, past the closing mark
+to an attribution ending the sentence (``"We are frustrated and horrified" by the
+shooting, Nefzi said.``), ``content_end`` is where they end: the speaker is
+reported to have said all of it, which is what PolNeAR annotates as the Content.
 
 **Speech, not scare quotes.** A quoted span is a direct quote when an
 attribution sits next to it: after it (``"...," she said``, ``"...," said
@@ -373,6 +376,7 @@ def _quote(
     ):
         quote.cue = attribution.cue if attribution.cue not in (":", "-", "[") else None
         _set_speaker(quote, attribution.speaker)
+        quote.content_end = attribution.content_end
     else:
         return None
     return quote
