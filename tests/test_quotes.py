@@ -218,6 +218,18 @@ def test_quotes_attributed_words_run_on_past_the_closing_mark() -> None:
     assert text[quote.start : quote.content_end].endswith("can catch Okafor")
 
 
+def test_quotes_introduced_quote_running_on_to_the_end_of_its_sentence() -> None:
+    text = (
+        'Asked about the vote, Helen Okafor said, "We have three weeks to go" until the caucuses.'
+    )
+    [quote] = run(text).quotes
+    assert quote.speaker == "Helen Okafor"
+    assert quote.content_end is not None
+    assert text[quote.start : quote.content_end].endswith("until the caucuses")
+    [counted] = run('Helen Okafor said "Thank you all, truly" on Friday, and left.').quotes
+    assert counted.content_end is None  # "on Friday" is the writer's, not a continuation
+
+
 def test_quotes_content_ends_with_the_quote_when_the_attribution_follows_it() -> None:
     [quote] = run('"The bridge is safe," Helen Okafor said on Monday.').quotes
     assert quote.content_end is None

@@ -87,6 +87,7 @@ from ..model import Article, Entity, Quote
 from ..pipeline import BaseStage
 from .attribution import (
     CUES,
+    MAX_CONTINUATION,
     Attribution,
     Context,
     Lead,
@@ -278,6 +279,8 @@ def extract_quotes(text: str, entities: Sequence[Entity] = ()) -> list[Quote]:
         if quote is None:
             said_until = None
             continue
+        if after is None and lead.attribution is not None and quote.part_of is None:
+            quote.content_end = _runs_on(text, span, following)
         if after is not None:
             said_until = after.end
         elif attribution is None:
@@ -336,6 +339,36 @@ def _continue_then_split(text: str, span: Span, quotes: list[Quote], link: int) 
     quotes.append(part)
     tail_start = text.rfind("\n", 0, span.pieces[-1][0]) + 1
     return Span(tail_start, span.end, span.pieces[-1:])
+
+
+#: words that carry a quote's sentence on in the writer's voice (``"We have three weeks to
+#: go" until the caucuses.``)
+_RUN_ON_OPENERS = frozenset(
+    "from for until to about because since if than that over against with without by into".split()
+)
+_RUN_ON_MIN_WORDS = 4
+
+
+def _runs_on(text: str, span: Span, limit: int) -> int | None:
+    """Where the attributed words end when a quote introduced before it runs on without
+    its own punctuation (``Tyler said, "We have three weeks to go" until the Iowa
+    caucuses.``): at the next comma or the end of the clause. None when the quote ends
+    itself (``"...," referring to ...``), or what follows holds a speech verb or is no
+    continuation (``"CNN" five times``). Measured on PolNeAR train: 4 Contents gained, none
+    lost."""
+    if not text[span.end - 2 : span.end - 1].isalnum():
+        return None
+    if len(span.text(text).split()) < _RUN_ON_MIN_WORDS:
+        return None
+    end = clause_end(text, span.end, limit)
+    comma = text.find(",", span.end, end)
+    end = comma if comma >= 0 else end
+    words = [w.casefold() for w, _, _ in words_of(text, span.end, end) if w[:1].isalnum()]
+    if not words or words[0] not in _RUN_ON_OPENERS or len(words) > MAX_CONTINUATION:
+        return None
+    if any(w in CUES for w in words):
+        return None
+    return len(text[:end].rstrip())
 
 
 def _cue_ends(text: str, start: int) -> bool:
