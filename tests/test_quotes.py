@@ -230,6 +230,21 @@ def test_quotes_introduced_quote_running_on_to_the_end_of_its_sentence() -> None
     assert counted.content_end is None  # "on Friday" is the writer's, not a continuation
 
 
+def test_quotes_fragment_closing_the_sentence_after_the_attribution_continues_the_quote() -> None:
+    text = (
+        '"He is supposed to be a cheerleader for this town," Helen Okafor said. '
+        'Instead, "he just acts like a defeated man."'
+    )
+    first, second = run(text).quotes
+    assert first.speaker == second.speaker == "Helen Okafor"
+    assert second.part_of == 0
+    assert second.text == "he just acts like a defeated man."
+    reported = run(
+        '"The bridge is safe," Helen Okafor said. She added that it was "a fine piece of work."'
+    )
+    assert len(reported.quotes) == 1  # "She added that" is reported speech of its own
+
+
 def test_quotes_content_ends_with_the_quote_when_the_attribution_follows_it() -> None:
     [quote] = run('"The bridge is safe," Helen Okafor said on Monday.').quotes
     assert quote.content_end is None
