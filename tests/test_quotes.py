@@ -245,6 +245,16 @@ def test_quotes_fragment_closing_the_sentence_after_the_attribution_continues_th
     assert len(reported.quotes) == 1  # "She added that" is reported speech of its own
 
 
+def test_quotes_lead_in_of_the_next_quote_is_not_the_attribution_of_the_one_before() -> None:
+    text = (
+        '"He is a showman," attorney Eric Levine said of Donald Trump. "But as president, he '
+        'worries me." Of Ben Carson, Levine, who has given money to Marco Rubio, said, "He is '
+        'flat-out scary."'
+    )
+    quotes = run(text).quotes
+    assert [q.speaker for q in quotes] == ["Eric Levine"] * 3  # never "Ben Carson"
+
+
 def test_quotes_content_ends_with_the_quote_when_the_attribution_follows_it() -> None:
     [quote] = run('"The bridge is safe," Helen Okafor said on Monday.').quotes
     assert quote.content_end is None

@@ -185,7 +185,8 @@ def _after_clause(ctx: Context, span: Span, limit: int) -> Attribution | None:
     if new_sentence and opener.casefold() not in CUES:
         if opener.casefold() in PRONOUNS and len(words) > 2:
             return None  # "He said the plan ..." starts a sentence of its own
-        if _introduces_next(text, words[-1][2], limit):
+        last_word = next((w for w in reversed(words) if w[0][:1].isalnum()), words[-1])
+        if _introduces_next(text, last_word[2], limit):
             return None  # ... and it introduces the next quote: "Teigen answered: "
     lowered = [w.casefold() for w, _, _ in words]
     reach = _APPOSITIVE_REACH if _named_then_comma(ctx, words) else MAX_PHRASE + 12
@@ -308,6 +309,10 @@ def _adverb(word: str) -> bool:
     return word.islower() and word.endswith("ly") and len(word) > 4
 
 
+#: words opening a phrase about what is spoken of, not who speaks
+_TOPIC_OPENERS = frozenset("of about on regarding for with against to".split())
+
+
 def _appositive_head(
     ctx: Context, words: Sequence[tuple[str, int, int]], strict: bool = False
 ) -> list[tuple[str, int, int]]:
@@ -324,6 +329,8 @@ def _appositive_head(
     if not pieces:
         return []
     for piece in pieces:
+        if piece[0][0].casefold() in _TOPIC_OPENERS:
+            continue  # "Of Carson, Levine, who ..., said": what was spoken about
         entity = ctx.entity_at(piece[0][1], piece[-1][2])
         if (
             entity is not None
