@@ -335,6 +335,9 @@ class ArticleQuote(Shape):
     cue: str | None
     speaker_kind: str | None
     part_of: int | None
+    content_end: int | None = Field(
+        default=None, description="where the attributed words end, past the closing mark"
+    )
 
 
 class TimeExpr(Shape):
