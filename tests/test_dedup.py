@@ -460,6 +460,32 @@ def test_dedup_tokens_skip_normalising_only_when_nfkc_changes_nothing() -> None:
         assert tokens.numeric.tolist() == normalised[2].tolist(), repr(text)
 
 
+def test_dedup_compiled_tokeniser_gives_the_numpy_tokens(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The compiled tokeniser and the numpy one agree on every kind of character, one
+    text at a time and in batches, so stores written by either are the same."""
+    from storyline.dedup import sketch
+
+    assert sketch.compiled is not None, "storyline.dedup._tokens was not built"
+    pieces = [
+        "a", "Z", "É", "e", "\u0301", "\u00a0", "…", "’", "'", "—", "\n", " ", "ﬁ", "Ａ",
+        "²", "3", "٣", "ß", "İ", "가", "東", "は", "ก", "\u2009", "\uff07", "_", "-",
+        "\U0001d400", "\U000e0101", "\U0010fffd", "\ud800", "x", "don't", "l’été",
+    ]  # fmt: skip
+    rng = random.Random(5)
+    texts = ["", "'", "'a'", "a'", "'a", "a''b", "\n\n", WATER_MAIN, GERMAN, RUSSIAN]
+    texts += ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 30))) for _ in range(3000)]
+    compiled = [sketch.tokenise(text) for text in texts]
+    batch = sketch.tokenise_many(texts)
+    monkeypatch.setattr(sketch, "compiled", None)
+    for number, text in enumerate(texts):
+        expected = sketch.tokenise(text)
+        for got in (compiled[number], batch.doc(number)):
+            assert got.hashes.tolist() == expected.hashes.tolist(), repr(text)
+            assert got.line.tolist() == expected.line.tolist(), repr(text)
+            assert got.numeric.tolist() == expected.numeric.tolist(), repr(text)
+            assert got.lines == expected.lines, repr(text)
+
+
 # -- groups and originals ---------------------------------------------------------------
 
 

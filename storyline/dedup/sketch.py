@@ -33,6 +33,11 @@ from rensa import RMinHash
 
 from ..text import STOPWORDS, words
 
+try:  # the compiled tokeniser; the numpy one below gives the same tokens, more slowly
+    from . import _tokens as compiled
+except ImportError:  # pragma: no cover - a build without a C compiler
+    compiled = None  # type: ignore[assignment]
+
 U64 = npt.NDArray[np.uint64]
 I64 = npt.NDArray[np.int64]
 
@@ -179,6 +184,10 @@ def tokenise(text: str) -> Tokens:
 
     The words are those of the NFKC form of ``text``; the text is normalised only
     when that can change them (:func:`_nfkc_matters`)."""
+    if compiled is not None:
+        if not text.isascii() and compiled.marked(text, _nfkc_matters()):
+            text = normalise(text)
+        return Tokens(*_compiled_words(text))
     codes = _code_points(text)
     if not text.isascii() and _nfkc_matters()[codes].any():
         return Tokens(*_words(normalise(text)))
@@ -243,6 +252,13 @@ def tokenise_many(texts: Sequence[str]) -> TokenBatch:
 
 
 def _tokenise_joined(texts: list[str]) -> TokenBatch:
+    if compiled is not None:
+        matters = _nfkc_matters()
+        seen = [
+            normalise(t) if not t.isascii() and compiled.marked(t, matters) else t for t in texts
+        ]
+        hashes, line, numeric, total = _compiled_words("\n".join(seen))
+        return _batch(seen, hashes, line, numeric, total)
     seen = list(texts)
     joined = "\n".join(seen)
     codes = _code_points(joined)
@@ -255,11 +271,32 @@ def _tokenise_joined(texts: list[str]) -> TokenBatch:
                 seen[number] = normalise(seen[number])
             joined = "\n".join(seen)
             codes = _code_points(joined)
-    hashes, line, numeric, total = _words(joined, codes)
+    return _batch(seen, *_words(joined, codes))
+
+
+def _batch(
+    seen: list[str],
+    hashes: U64,
+    line: npt.NDArray[np.intp],
+    numeric: npt.NDArray[np.bool_],
+    total: int,
+) -> TokenBatch:
     line_starts = np.zeros(len(seen) + 1, dtype=np.intp)
     np.cumsum([text.count("\n") + 1 for text in seen], out=line_starts[1:])
     token_starts = np.searchsorted(line, line_starts).astype(np.intp)
     return TokenBatch(Tokens(hashes, line, numeric, total), line_starts, token_starts)
+
+
+def _compiled_words(text: str) -> tuple[U64, npt.NDArray[np.intp], npt.NDArray[np.bool_], int]:
+    """:func:`_words` in one compiled pass (``text`` already normalised where it matters)."""
+    kind, fold, digit = _tables()
+    hashes, line, numeric, total = compiled.words(text, kind, fold, digit)
+    return (
+        np.frombuffer(hashes, dtype=np.uint64),
+        np.frombuffer(line, dtype=np.intp),
+        np.frombuffer(numeric, dtype=np.bool_),
+        total,
+    )
 
 
 def _code_points(text: str) -> npt.NDArray[np.uint32]:

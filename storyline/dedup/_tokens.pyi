@@ -1,0 +1,6 @@
+from typing import Any as Buffer
+
+def words(
+    text: str, kind: Buffer, fold: Buffer, digit: Buffer, /
+) -> tuple[bytearray, bytearray, bytearray, int]: ...
+def marked(text: str, table: Buffer, /) -> bool: ...
