@@ -11,7 +11,7 @@ PIP_VERSION := 26.3
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: demo install install-test system-test-deps test lint typecheck bench lock clean
+.PHONY: demo install install-test system-deps system-test-deps test lint typecheck bench lock clean
 
 demo: install
 	$(BIN)/storyline --db $(DEMO_DB) ingest storyline/data/example.jsonl
@@ -21,11 +21,18 @@ demo: install
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml requirements.lock
+$(STAMP): pyproject.toml requirements.lock storyline/dedup/_tokens.c | system-deps
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q pip==$(PIP_VERSION)
 	$(BIN)/python -m pip install -q -c requirements.lock -e .
 	touch $@
+
+# a C compiler and Python's headers build the compiled tokeniser of copy detection
+system-deps:
+	command -v cc >/dev/null || (apt-get update && apt-get install -y gcc)
+	$(PYTHON) -c "import os, sys, sysconfig; \
+	sys.exit(not os.path.isfile(os.path.join(sysconfig.get_paths()['include'], 'Python.h')))" \
+	|| (apt-get update && apt-get install -y python3-dev)
 
 install-test: $(TEST_STAMP)
 
