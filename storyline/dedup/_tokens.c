@@ -5,7 +5,8 @@
  * of text), so stores written by either are the same.
  *
  * The per-code-point tables (character class, case-folded code point, is a digit,
- * whether NFKC may change the text) are built in Python and passed in as buffers.
+ * whether NFKC may change the text's words) are built in Python and passed in as
+ * buffers.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -27,21 +28,17 @@ typedef struct {
 } Tables;
 
 static int tables_get(Tables *t, PyObject *kind, PyObject *fold, PyObject *digit) {
-    if (PyObject_GetBuffer(kind, &t->kind, PyBUF_SIMPLE) < 0) return -1;
-    if (PyObject_GetBuffer(fold, &t->fold, PyBUF_SIMPLE) < 0) {
-        PyBuffer_Release(&t->kind);
-        return -1;
-    }
-    if (PyObject_GetBuffer(digit, &t->digit, PyBUF_SIMPLE) < 0) {
-        PyBuffer_Release(&t->kind);
-        PyBuffer_Release(&t->fold);
-        return -1;
+    PyObject *objects[3] = {kind, fold, digit};
+    Py_buffer *buffers[3] = {&t->kind, &t->fold, &t->digit};
+    for (int b = 0; b < 3; b++) {
+        if (PyObject_GetBuffer(objects[b], buffers[b], PyBUF_SIMPLE) < 0) {
+            while (b--) PyBuffer_Release(buffers[b]);
+            return -1;
+        }
     }
     t->size = t->kind.len;
     if (t->size < 1 || t->fold.len != t->size * 4 || t->digit.len != t->size) {
-        PyBuffer_Release(&t->kind);
-        PyBuffer_Release(&t->fold);
-        PyBuffer_Release(&t->digit);
+        for (int b = 0; b < 3; b++) PyBuffer_Release(buffers[b]);
         PyErr_SetString(PyExc_ValueError, "tables of unequal sizes");
         return -1;
     }
@@ -54,6 +51,70 @@ static void tables_release(Tables *t) {
     PyBuffer_Release(&t->digit);
 }
 
+/* One pass over code points of one width (Py_UCS1, Py_UCS2 or Py_UCS4): the tokens'
+ * hashes, lines and digit flags; returns the token count. */
+#define TOKENISE(NAME, UCS)                                                                  \
+    static Py_ssize_t NAME(const UCS *data, Py_ssize_t n, const Tables *t, uint64_t *out_hash, \
+                           Py_ssize_t *out_line, char *out_numeric, Py_ssize_t *line_count) {  \
+        const uint8_t *kind = (const uint8_t *)t->kind.buf;                                  \
+        const uint32_t *fold = (const uint32_t *)t->fold.buf;                                \
+        const uint8_t *digit = (const uint8_t *)t->digit.buf;                                \
+        const Py_UCS4 last = (Py_UCS4)(t->size - 1);                                          \
+        Py_ssize_t count = 0, line = 0;                                                       \
+        int open = 0, all_digits = 1, previous = OTHER;                                       \
+        uint64_t acc = 0, power = 1, length = 0;                                              \
+        for (Py_ssize_t i = 0; i < n; i++) {                                                  \
+            Py_UCS4 c = data[i] > last ? last : data[i];                                     \
+            int k = kind[c];                                                                  \
+            int inner = 0;                                                                    \
+            if (k == APOSTROPHE && previous == WORD && i + 1 < n) {                           \
+                Py_UCS4 next = data[i + 1] > last ? last : data[i + 1];                      \
+                inner = kind[next] == WORD;                                                   \
+            }                                                                                 \
+            if (k == WORD || inner) {                                                         \
+                if (!open) {                                                                  \
+                    open = 1;                                                                 \
+                    acc = 0;                                                                  \
+                    power = 1;                                                                \
+                    length = 0;                                                               \
+                    all_digits = 1;                                                           \
+                    out_line[count] = line;                                                   \
+                }                                                                             \
+                acc += (uint64_t)fold[c] * power;                                             \
+                power *= P1;                                                                  \
+                length++;                                                                     \
+                all_digits &= digit[c] != 0;                                                  \
+            } else {                                                                          \
+                if (open) {                                                                   \
+                    out_hash[count] = scramble(acc ^ (length * P2));                          \
+                    out_numeric[count] = (char)all_digits;                                    \
+                    count++;                                                                  \
+                    open = 0;                                                                 \
+                }                                                                             \
+                if (k == UNSPACED) { /* each letter of an unspaced script is a token */       \
+                    out_line[count] = line;                                                   \
+                    out_hash[count] = scramble((uint64_t)fold[c] ^ P2);                       \
+                    out_numeric[count] = (char)(digit[c] != 0);                               \
+                    count++;                                                                  \
+                } else if (k == NEWLINE) {                                                    \
+                    line++;                                                                   \
+                }                                                                             \
+            }                                                                                 \
+            previous = k;                                                                     \
+        }                                                                                     \
+        if (open) {                                                                           \
+            out_hash[count] = scramble(acc ^ (length * P2));                                  \
+            out_numeric[count] = (char)all_digits;                                            \
+            count++;                                                                          \
+        }                                                                                     \
+        *line_count = line + 1;                                                               \
+        return count;                                                                         \
+    }
+
+TOKENISE(tokenise_ucs1, Py_UCS1)
+TOKENISE(tokenise_ucs2, Py_UCS2)
+TOKENISE(tokenise_ucs4, Py_UCS4)
+
 /* words(text, kind, fold, digit) -> (hashes, lines, numeric, line_count)
  * hashes: uint64 per token; lines: intp per token; numeric: one byte per token. */
 static PyObject *words(PyObject *self, PyObject *args) {
@@ -61,15 +122,7 @@ static PyObject *words(PyObject *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "UOOO", &text, &kind_obj, &fold_obj, &digit_obj)) return NULL;
     Tables t;
     if (tables_get(&t, kind_obj, fold_obj, digit_obj) < 0) return NULL;
-    const uint8_t *kind = (const uint8_t *)t.kind.buf;
-    const uint32_t *fold = (const uint32_t *)t.fold.buf;
-    const uint8_t *digit = (const uint8_t *)t.digit.buf;
-    const Py_ssize_t last = t.size - 1;
-
-    const int ukind = PyUnicode_KIND(text);
-    const void *data = PyUnicode_DATA(text);
     const Py_ssize_t n = PyUnicode_GET_LENGTH(text);
-
     PyObject *hashes = PyByteArray_FromStringAndSize(NULL, n * (Py_ssize_t)sizeof(uint64_t));
     PyObject *lines = PyByteArray_FromStringAndSize(NULL, n * (Py_ssize_t)sizeof(Py_ssize_t));
     PyObject *numeric = PyByteArray_FromStringAndSize(NULL, n);
@@ -77,63 +130,19 @@ static PyObject *words(PyObject *self, PyObject *args) {
     uint64_t *out_hash = (uint64_t *)PyByteArray_AS_STRING(hashes);
     Py_ssize_t *out_line = (Py_ssize_t *)PyByteArray_AS_STRING(lines);
     char *out_numeric = PyByteArray_AS_STRING(numeric);
-
-    Py_ssize_t count = 0, line = 0;
-    int open = 0, all_digits = 1; /* in a token of a spaced script */
-    uint64_t acc = 0, power = 1, length = 0;
-    int previous = OTHER; /* class of the code point before */
-    Py_ssize_t code_at;
-    Py_UCS4 c = 0, next;
-    if (n > 0) {
-        code_at = PyUnicode_READ(ukind, data, 0);
-        c = (Py_UCS4)(code_at > last ? last : code_at);
-    }
-    for (Py_ssize_t i = 0; i < n; i++) {
-        int k = kind[c];
-        if (i + 1 < n) {
-            code_at = PyUnicode_READ(ukind, data, i + 1);
-            next = (Py_UCS4)(code_at > last ? last : code_at);
-        } else {
-            next = (Py_UCS4)last;
-        }
-        /* an apostrophe between two letters of a spaced script belongs to the word */
-        int inner = k == APOSTROPHE && i > 0 && i + 1 < n && previous == WORD && kind[next] == WORD;
-        if (k == WORD || inner) {
-            if (!open) {
-                open = 1;
-                acc = 0;
-                power = 1;
-                length = 0;
-                all_digits = 1;
-                out_line[count] = line;
-            }
-            acc += (uint64_t)fold[c] * power;
-            power *= P1;
-            length++;
-            all_digits &= digit[c] != 0;
-        } else {
-            if (open) {
-                out_hash[count] = scramble(acc ^ (length * P2));
-                out_numeric[count] = (char)all_digits;
-                count++;
-                open = 0;
-            }
-            if (k == UNSPACED) { /* each letter of an unspaced script is a token */
-                out_line[count] = line;
-                out_hash[count] = scramble((uint64_t)fold[c] ^ P2);
-                out_numeric[count] = (char)(digit[c] != 0);
-                count++;
-            } else if (k == NEWLINE) {
-                line++;
-            }
-        }
-        previous = k;
-        c = next;
-    }
-    if (open) {
-        out_hash[count] = scramble(acc ^ (length * P2));
-        out_numeric[count] = (char)all_digits;
-        count++;
+    Py_ssize_t count, line_count = 1;
+    switch (PyUnicode_KIND(text)) {
+        case PyUnicode_1BYTE_KIND:
+            count = tokenise_ucs1(PyUnicode_1BYTE_DATA(text), n, &t, out_hash, out_line,
+                                  out_numeric, &line_count);
+            break;
+        case PyUnicode_2BYTE_KIND:
+            count = tokenise_ucs2(PyUnicode_2BYTE_DATA(text), n, &t, out_hash, out_line,
+                                  out_numeric, &line_count);
+            break;
+        default:
+            count = tokenise_ucs4(PyUnicode_4BYTE_DATA(text), n, &t, out_hash, out_line,
+                                  out_numeric, &line_count);
     }
     tables_release(&t);
     if (PyByteArray_Resize(hashes, count * (Py_ssize_t)sizeof(uint64_t)) < 0 ||
@@ -144,7 +153,7 @@ static PyObject *words(PyObject *self, PyObject *args) {
         Py_DECREF(numeric);
         return NULL;
     }
-    return Py_BuildValue("NNNn", hashes, lines, numeric, line + 1);
+    return Py_BuildValue("NNNn", hashes, lines, numeric, line_count);
 
 fail:
     tables_release(&t);
@@ -153,6 +162,18 @@ fail:
     Py_XDECREF(numeric);
     return NULL;
 }
+
+#define MARKED(NAME, UCS)                                                          \
+    static int NAME(const UCS *data, Py_ssize_t n, const uint8_t *flags, Py_UCS4 last) { \
+        for (Py_ssize_t i = 0; i < n; i++) {                                            \
+            if (flags[data[i] > last ? last : data[i]]) return 1;                       \
+        }                                                                               \
+        return 0;                                                                       \
+    }
+
+MARKED(marked_ucs1, Py_UCS1)
+MARKED(marked_ucs2, Py_UCS2)
+MARKED(marked_ucs4, Py_UCS4)
 
 /* marked(text, table) -> whether any code point of text is flagged in table (one byte
  * per code point; those above the table count as its last one). */
@@ -167,14 +188,18 @@ static PyObject *marked(PyObject *self, PyObject *args) {
         return NULL;
     }
     const uint8_t *flags = (const uint8_t *)table.buf;
-    const Py_ssize_t last = table.len - 1;
-    const int ukind = PyUnicode_KIND(text);
-    const void *data = PyUnicode_DATA(text);
+    const Py_UCS4 last = (Py_UCS4)(table.len - 1);
     const Py_ssize_t n = PyUnicode_GET_LENGTH(text);
-    int found = 0;
-    for (Py_ssize_t i = 0; i < n && !found; i++) {
-        Py_UCS4 c = PyUnicode_READ(ukind, data, i);
-        found = flags[c > (Py_UCS4)last ? last : c] != 0;
+    int found;
+    switch (PyUnicode_KIND(text)) {
+        case PyUnicode_1BYTE_KIND:
+            found = marked_ucs1(PyUnicode_1BYTE_DATA(text), n, flags, last);
+            break;
+        case PyUnicode_2BYTE_KIND:
+            found = marked_ucs2(PyUnicode_2BYTE_DATA(text), n, flags, last);
+            break;
+        default:
+            found = marked_ucs4(PyUnicode_4BYTE_DATA(text), n, flags, last);
     }
     PyBuffer_Release(&table);
     return PyBool_FromLong(found);
