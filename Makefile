@@ -21,7 +21,7 @@ demo: install
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml requirements.lock storyline/dedup/_tokens.c | system-deps
+$(STAMP): pyproject.toml setup.py requirements.lock storyline/dedup/_tokens.c | system-deps
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q pip==$(PIP_VERSION)
 	$(BIN)/python -m pip install -q -c requirements.lock -e .
@@ -46,8 +46,8 @@ system-test-deps:
 	test -x /usr/bin/chromium || (apt-get update && apt-get install -y chromium)
 
 lint: install-test
-	$(BIN)/ruff check storyline tests bench
-	$(BIN)/ruff format --check storyline tests bench
+	$(BIN)/ruff check storyline tests bench setup.py
+	$(BIN)/ruff format --check storyline tests bench setup.py
 
 typecheck: install-test
 	$(BIN)/mypy
