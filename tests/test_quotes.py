@@ -647,6 +647,17 @@ def test_group_quotes_same_quote_from_several_outlets_in_publication_order() -> 
     assert statement.speaker == "Helen Okafor"
     span = statement.first
     assert first.text[span.start : span.end].startswith('"We will NOT')
+    assert span.content_end is None
+
+
+def test_group_quotes_carrier_keeps_where_its_attributed_words_end() -> None:
+    text = '"We will not reopen the bridge until it is safe" for drivers, said Helen Okafor.'
+    carried = _carrier_article("a", "Coastal Herald", 10, text)
+    [statement] = [g for g in group_quotes([carried]) if "bridge" in g.text]
+    [carrier] = statement.carriers
+    assert carrier.content_end is not None
+    assert text[carrier.start : carrier.content_end].endswith("for drivers")
+    assert carrier.to_dict()["content_end"] == carrier.content_end
 
 
 def test_group_quotes_keeps_different_quotes_apart() -> None:

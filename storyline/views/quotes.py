@@ -45,6 +45,8 @@ class Carrier:
     end: int
     speaker: str | None = None
     speaker_kind: str | None = None
+    #: where the words this carrier attributes end, when they run on past the quote
+    content_end: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -55,6 +57,7 @@ class Carrier:
             "end": self.end,
             "speaker": self.speaker,
             "speaker_kind": self.speaker_kind,
+            "content_end": self.content_end,
         }
 
 
@@ -187,6 +190,7 @@ def _statement(group: _Group) -> QuotedStatement:
             end=quote.end,
             speaker=quote.speaker,
             speaker_kind=quote.speaker_kind,
+            content_end=quote.content_end,
         )
         for _, article, quote in group.items
     ]

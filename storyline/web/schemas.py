@@ -184,6 +184,9 @@ class Carrier(Shape):
     end: int
     speaker: str | None
     speaker_kind: str | None
+    content_end: int | None = Field(
+        default=None, description="where the attributed words end, past the closing mark"
+    )
 
 
 class Quote(Shape):
