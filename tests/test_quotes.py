@@ -255,6 +255,15 @@ def test_quotes_lead_in_of_the_next_quote_is_not_the_attribution_of_the_one_befo
     assert [q.speaker for q in quotes] == ["Eric Levine"] * 3  # never "Ben Carson"
 
 
+def test_quotes_speech_noun_in_the_attribution_is_no_second_verb() -> None:
+    text = (
+        '"The council and the mayor work hand in hand," Helen Okafor said in her remarks. '
+        '"And the county should do its job."'
+    )
+    first, second = run(text).quotes
+    assert second.part_of == 0 and second.speaker == first.speaker == "Helen Okafor"
+
+
 def test_quotes_content_ends_with_the_quote_when_the_attribution_follows_it() -> None:
     [quote] = run('"The bridge is safe," Helen Okafor said on Monday.').quotes
     assert quote.content_end is None
