@@ -109,28 +109,154 @@ def test_quotes_split_by_attribution_are_linked_parts() -> None:
     assert first.speaker_kind == "pronoun"
 
 
-def test_quotes_colon_introduced() -> None:
-    article = run(
-        "The crowd roared when the result came in. Daniel Osei summed it up: "
-        "“This town has waited forty years for tonight.”"
-    )
-    [quote] = article.quotes
-    assert quote.speaker == "Daniel Osei"
-    assert quote.cue == "summed"
+#: one quote in each form: its text, and what the quote stage must give it
+ONE_QUOTE_CASES = [
+    pytest.param(
+        (
+            "The crowd roared when the result came in. Daniel Osei summed it up: "
+            "“This town has waited forty years for tonight.”"
+        ),
+        {"speaker": "Daniel Osei", "cue": "summed"},
+        id="colon_introduced",
+    ),
+    pytest.param(
+        "Rachel Adeyemi wrote on her blog, “The library is staying open.”",
+        {"speaker": "Rachel Adeyemi", "cue": "wrote"},
+        id="speaker_before_with_comma",
+    ),
+    pytest.param(
+        "''We are not done yet,'' said Mr. Kofi Mensah, the union leader.",
+        {"text": "We are not done yet,", "speaker": "Kofi Mensah"},
+        id="doubled_single_marks_as_wires_print_them",
+    ),
+    pytest.param(
+        (
+            '"The bridge will stay shut until spring," the harbour spokesman, Helen Okafor, '
+            "said on Thursday."
+        ),
+        {"speaker": "Helen Okafor"},
+        id="appositive_speaker_after_a_descriptor",
+    ),
+    pytest.param(
+        'Helen Okafor met the press. "The bridge is safe." Okafor said on Monday.',
+        {"speaker": "Helen Okafor", "cue": "said"},
+        id="attribution_opening_a_new_sentence",
+    ),
+    pytest.param(
+        "Helen Okafor, speaking to reporters on the quay, said: “The ferry will run every hour.”",
+        {"speaker": "Helen Okafor"},
+        id="subject_before_an_introductory_clause",
+    ),
+    pytest.param(
+        'According to Rachel Adeyemi, "The library will stay open all summer."',
+        {"speaker": "Rachel Adeyemi", "cue": None},
+        id="lead_in_without_a_speech_verb_introduces_a_whole_sentence",
+    ),
+    pytest.param(
+        (
+            "Daniel Osei spoke last at the meeting. "
+            'He added, "and nobody in this town will forget it."'
+        ),
+        {
+            "text": "and nobody in this town will forget it.",
+            "speaker": "Daniel Osei",
+            "speaker_kind": "pronoun",
+        },
+        id="lower_case_quote_after_a_cue_opening_its_sentence",
+    ),
+    pytest.param(
+        (
+            "Helen Okafor thanked the harbour crews on Monday, saying "
+            '"we could not have reopened the bridge without you."\n\n'
+            'The storm, the council said, "would cost the town a year of repairs."'
+        ),
+        {
+            "text": "we could not have reopened the bridge without you.",
+            "speaker": "Helen Okafor",
+            "cue": "saying",
+        },
+        id="lower_case_quote_after_a_participle_cue",
+    ),
+    pytest.param(
+        "“I admit he is taller than me. He is like 6’2”. I am not,” said Tomas Berg.",
+        {
+            "text": "I admit he is taller than me. He is like 6’2”. I am not,",
+            "speaker": "Tomas Berg",
+        },
+        id="inch_mark_of_a_height_does_not_close_the_quote",
+    ),
+    pytest.param(
+        (
+            "The delegates left early.\n\n“We have had better weeks than this one,” Ohio delegate "
+            "Helen Okafor, wearing a straw hat and “Vote Berg” pins, said on Thursday."
+        ),
+        {"text": "We have had better weeks than this one,", "speaker": "Helen Okafor"},
+        id="name_quoted_inside_the_attribution_does_not_end_it",
+    ),
+    pytest.param(
+        (
+            "“Very good question, very good question from this reporter,” Tomas Berg, the "
+            "state's longest-serving senator and the leading candidate in the Ohio race by a "
+            "wide margin after winning the spring primary, said when Okafor asked him."
+        ),
+        {"speaker": "Tomas Berg", "cue": "said"},
+        id="cue_after_a_long_appositive_of_a_name",
+    ),
+    pytest.param(
+        (
+            "Instagram user harbourfan88 tagged a friend under the video, musing, "
+            "“Will my kids ever be this cute?”"
+        ),
+        {"speaker": "Instagram user harbourfan88", "speaker_kind": "descriptor"},
+        id="platform_user_named_by_a_handle_is_a_descriptor",
+    ),
+    pytest.param(
+        (
+            "The editors of the Harbour Gazette defended the mayor on Sunday. “The attacks on "
+            "Okafor show how little her critics know about the bridge,” they conclude."
+        ),
+        {"cue": "conclude", "speaker_kind": "pronoun"},
+        id="cue_in_the_plural_present",
+    ),
+    pytest.param(
+        (
+            'It is an open question.\n\n"“You do not win the race by how many towns you win,” '
+            "Tomas Berg responded on Friday."
+        ),
+        {"text": "You do not win the race by how many towns you win,", "speaker": "Tomas Berg"},
+        id="stray_straight_mark_glued_to_a_curly_one",
+    ),
+    pytest.param(
+        (
+            "Hours later, Tomas Berg returned the compliment to Okafor, telling reporters, "
+            "“She is the finest mayor this harbour has had.”"
+        ),
+        {"speaker": "Tomas Berg"},
+        id="speaker_after_an_opening_time_phrase",
+    ),
+    pytest.param(
+        (
+            "Bridge repairs slip again - HarbourWatch: “The council has missed its own deadline "
+            "for the third time this year.”"
+        ),
+        {"speaker": "HarbourWatch"},
+        id="camel_case_source_after_a_dash",
+    ),
+    pytest.param(
+        (
+            "“The evidence cannot prove every element of the crime alleged,” according to a "
+            "court document filed by state attorney Tomas Berg."
+        ),
+        {"speaker": "a court document", "speaker_kind": "descriptor"},
+        id="according_to_a_document_filed_by_someone",
+    ),
+]
 
 
-def test_quotes_speaker_before_with_comma() -> None:
-    article = run("Rachel Adeyemi wrote on her blog, “The library is staying open.”")
-    [quote] = article.quotes
-    assert quote.speaker == "Rachel Adeyemi"
-    assert quote.cue == "wrote"
-
-
-def test_quotes_doubled_single_marks_as_wires_print_them() -> None:
-    article = run("''We are not done yet,'' said Mr. Kofi Mensah, the union leader.")
-    [quote] = article.quotes
-    assert quote.text == "We are not done yet,"
-    assert quote.speaker == "Kofi Mensah"
+@pytest.mark.parametrize(("text", "expected"), ONE_QUOTE_CASES)
+def test_quotes_one_quote_in_each_form(text: str, expected: dict[str, str | None]) -> None:
+    [quote] = run(text).quotes
+    assert {field: getattr(quote, field) for field in expected} == expected
 
 
 def test_quotes_pronoun_resolves_to_person_whose_pronouns_agree() -> None:
@@ -185,22 +311,6 @@ def test_quotes_scare_quotes_are_not_speech() -> None:
 def test_quotes_titles_in_quotes_are_not_speech() -> None:
     article = run("Tickets for “Hamilton” and “The Lion King” sold out within hours.")
     assert article.quotes == []
-
-
-def test_quotes_appositive_speaker_after_a_descriptor() -> None:
-    article = run(
-        '"The bridge will stay shut until spring," the harbour spokesman, Helen Okafor, '
-        "said on Thursday."
-    )
-    [quote] = article.quotes
-    assert quote.speaker == "Helen Okafor"
-
-
-def test_quotes_attribution_opening_a_new_sentence() -> None:
-    article = run('Helen Okafor met the press. "The bridge is safe." Okafor said on Monday.')
-    [quote] = article.quotes
-    assert quote.speaker == "Helen Okafor"
-    assert quote.cue == "said"
 
 
 def test_quotes_attributed_words_run_on_past_the_closing_mark() -> None:
@@ -284,14 +394,6 @@ def test_quotes_title_inside_attribution_is_not_a_second_part() -> None:
     assert quoted(article) == [("Nobody reads anymore,", "Tomas Berg")]
 
 
-def test_quotes_subject_before_an_introductory_clause() -> None:
-    article = run(
-        "Helen Okafor, speaking to reporters on the quay, said: “The ferry will run every hour.”"
-    )
-    [quote] = article.quotes
-    assert quote.speaker == "Helen Okafor"
-
-
 def test_quotes_second_quote_with_its_own_attribution_stands_alone() -> None:
     article = run(
         '"The bridge will reopen on Friday," Helen Okafor said. '
@@ -316,35 +418,9 @@ def test_quotes_attribution_after_the_writers_own_words() -> None:
     assert quote.speaker == "Tomas Berg" and quote.cue == "said"
 
 
-def test_quotes_lead_in_without_a_speech_verb_introduces_a_whole_sentence() -> None:
-    article = run('According to Rachel Adeyemi, "The library will stay open all summer."')
-    [quote] = article.quotes
-    assert quote.speaker == "Rachel Adeyemi" and quote.cue is None
-
-
 def test_quotes_lead_in_without_a_speech_verb_is_no_quote_for_a_phrase() -> None:
     article = run('Residents packed the hall on Monday, "tired and angry" after the vote.')
     assert article.quotes == []
-
-
-def test_quotes_lower_case_quote_after_a_cue_opening_its_sentence() -> None:
-    article = run(
-        'Daniel Osei spoke last at the meeting. He added, "and nobody in this town will forget it."'
-    )
-    [quote] = article.quotes
-    assert quote.text == "and nobody in this town will forget it."
-    assert quote.speaker == "Daniel Osei" and quote.speaker_kind == "pronoun"
-
-
-def test_quotes_lower_case_quote_after_a_participle_cue() -> None:
-    article = run(
-        "Helen Okafor thanked the harbour crews on Monday, saying "
-        '"we could not have reopened the bridge without you."\n\n'
-        'The storm, the council said, "would cost the town a year of repairs."'
-    )
-    [quote] = article.quotes
-    assert quote.text == "we could not have reopened the bridge without you."
-    assert quote.speaker == "Helen Okafor" and quote.cue == "saying"
 
 
 def test_quotes_colon_without_a_speech_verb_takes_the_subject_as_speaker() -> None:
@@ -513,13 +589,6 @@ def test_quotes_excerpt_under_a_heading_cites_its_source_in_brackets() -> None:
     [quote] = article.quotes
     assert quote.text.startswith("Ferries across the bay")
     assert quote.speaker == "Reuters" and quote.cue is None
-
-
-def test_quotes_inch_mark_of_a_height_does_not_close_the_quote() -> None:
-    article = run("“I admit he is taller than me. He is like 6’2”. I am not,” said Tomas Berg.")
-    [quote] = article.quotes
-    assert quote.text == "I admit he is taller than me. He is like 6’2”. I am not,"
-    assert quote.speaker == "Tomas Berg"
 
 
 def test_quotes_closing_marks_printed_around_the_full_stop() -> None:
@@ -849,16 +918,6 @@ def test_quotes_bench_gold_puts_back_an_opening_mark_left_out(tmp_path: Path) ->
     assert spans == ["\u201cWe won.\u201d", "''It is over.''", "''we left.''"]
 
 
-def test_quotes_name_quoted_inside_the_attribution_does_not_end_it() -> None:
-    article = run(
-        "The delegates left early.\n\n“We have had better weeks than this one,” Ohio delegate "
-        "Helen Okafor, wearing a straw hat and “Vote Berg” pins, said on Thursday."
-    )
-    [quote] = article.quotes
-    assert quote.text == "We have had better weeks than this one,"
-    assert quote.speaker == "Helen Okafor"
-
-
 def test_quotes_show_title_in_the_attribution_keeps_the_next_part_linked() -> None:
     article = run(
         "“I was in a hotel in Ohio, with a bad phone line,” Tomas Berg told NBC’s “Today” on "
@@ -867,16 +926,6 @@ def test_quotes_show_title_in_the_attribution_keeps_the_next_part_linked() -> No
     first, second = article.quotes
     assert first.speaker == "Tomas Berg" and second.part_of == 0
     assert "Today" not in [q.text for q in article.quotes]
-
-
-def test_quotes_cue_after_a_long_appositive_of_a_name() -> None:
-    article = run(
-        "“Very good question, very good question from this reporter,” Tomas Berg, the "
-        "state's longest-serving senator and the leading candidate in the Ohio race by a "
-        "wide margin after winning the spring primary, said when Okafor asked him."
-    )
-    [quote] = article.quotes
-    assert quote.speaker == "Tomas Berg" and quote.cue == "said"
 
 
 def test_quotes_place_after_of_names_the_speakers_post_not_the_speaker() -> None:
@@ -888,25 +937,6 @@ def test_quotes_place_after_of_names_the_speakers_post_not_the_speaker() -> None
     first, second = article.quotes
     assert first.speaker is not None and first.speaker.endswith("Helen Okafor")
     assert second.speaker_kind != "entity" and second.speaker != "Mexico"
-
-
-def test_quotes_platform_user_named_by_a_handle_is_a_descriptor() -> None:
-    article = run(
-        "Instagram user harbourfan88 tagged a friend under the video, musing, "
-        "“Will my kids ever be this cute?”"
-    )
-    [quote] = article.quotes
-    assert quote.speaker == "Instagram user harbourfan88"
-    assert quote.speaker_kind == "descriptor"
-
-
-def test_quotes_cue_in_the_plural_present() -> None:
-    article = run(
-        "The editors of the Harbour Gazette defended the mayor on Sunday. “The attacks on "
-        "Okafor show how little her critics know about the bridge,” they conclude."
-    )
-    [quote] = article.quotes
-    assert quote.cue == "conclude" and quote.speaker_kind == "pronoun"
 
 
 def test_quotes_lower_case_quote_after_an_opening_adverb_keeps_its_attribution() -> None:
@@ -959,16 +989,6 @@ def test_quotes_opening_mark_a_space_before_an_ellipsis() -> None:
     assert quote.text.lstrip().startswith("…") and quote.text.endswith("handily.")
 
 
-def test_quotes_stray_straight_mark_glued_to_a_curly_one() -> None:
-    article = run(
-        'It is an open question.\n\n"“You do not win the race by how many towns you win,” '
-        "Tomas Berg responded on Friday."
-    )
-    [quote] = article.quotes
-    assert quote.text == "You do not win the race by how many towns you win,"
-    assert quote.speaker == "Tomas Berg"
-
-
 def test_quotes_asking_cue_with_who_was_asked_in_a_new_sentence() -> None:
     article = run("“Did you know the bridge was unsafe?” Tomas Berg asked the harbour master.")
     [quote] = article.quotes
@@ -992,36 +1012,9 @@ def test_quotes_lead_in_that_hands_over_takes_a_lower_case_quote() -> None:
     assert quote.text.startswith("it is the busiest")
 
 
-def test_quotes_speaker_after_an_opening_time_phrase() -> None:
-    article = run(
-        "Hours later, Tomas Berg returned the compliment to Okafor, telling reporters, "
-        "“She is the finest mayor this harbour has had.”"
-    )
-    [quote] = article.quotes
-    assert quote.speaker == "Tomas Berg"
-
-
 def test_quotes_saying_as_a_noun_names_no_speaker() -> None:
     article = run("“In ten years we will all cross by ferry again,” is one common saying here.")
     assert all(q.speaker != "one common" for q in article.quotes)
-
-
-def test_quotes_camel_case_source_after_a_dash() -> None:
-    article = run(
-        "Bridge repairs slip again - HarbourWatch: “The council has missed its own deadline "
-        "for the third time this year.”"
-    )
-    [quote] = article.quotes
-    assert quote.speaker == "HarbourWatch"
-
-
-def test_quotes_according_to_a_document_filed_by_someone() -> None:
-    article = run(
-        "“The evidence cannot prove every element of the crime alleged,” according to a "
-        "court document filed by state attorney Tomas Berg."
-    )
-    [quote] = article.quotes
-    assert quote.speaker == "a court document" and quote.speaker_kind == "descriptor"
 
 
 def test_quotes_long_subject_named_before_of() -> None:
