@@ -185,7 +185,7 @@ def tokenise(text: str) -> Tokens:
     The words are those of the NFKC form of ``text``; the text is normalised only
     when that can change them (:func:`_nfkc_matters`)."""
     if compiled is not None:
-        return Tokens(*_compiled_words(text)[1:])
+        return Tokens(*_compiled_words(_normalised_where_it_matters(text)))
     codes = _code_points(text)
     if not text.isascii() and _nfkc_matters()[codes].any():
         return Tokens(*_words(normalise(text)))
@@ -251,11 +251,8 @@ def tokenise_many(texts: Sequence[str]) -> TokenBatch:
 
 def _tokenise_joined(texts: list[str]) -> TokenBatch:
     if compiled is not None:
-        matters = _nfkc_matters()
-        seen = [
-            normalise(t) if not t.isascii() and compiled.marked(t, matters) else t for t in texts
-        ]
-        return _batch(seen, *_compiled_words("\n".join(seen), normalised=True)[1:])
+        seen = [_normalised_where_it_matters(text) for text in texts]
+        return _batch(seen, *_compiled_words("\n".join(seen)))
     seen = list(texts)
     joined = "\n".join(seen)
     codes = _code_points(joined)
@@ -284,17 +281,18 @@ def _batch(
     return TokenBatch(Tokens(hashes, line, numeric, total), line_starts, token_starts)
 
 
-def _compiled_words(
-    text: str, normalised: bool = False
-) -> tuple[str, U64, npt.NDArray[np.intp], npt.NDArray[np.bool_], int]:
-    """The text tokenised (normalised first when NFKC may change its words, unless it
-    is ``normalised`` already) and :func:`_words` of it, in one compiled pass."""
-    if not normalised and not text.isascii() and compiled.marked(text, _nfkc_matters()):
-        text = normalise(text)
+def _normalised_where_it_matters(text: str) -> str:
+    """``text``, or its NFKC form when that may change its words (the compiled check)."""
+    if not text.isascii() and compiled.marked(text, _nfkc_matters()):
+        return normalise(text)
+    return text
+
+
+def _compiled_words(text: str) -> tuple[U64, npt.NDArray[np.intp], npt.NDArray[np.bool_], int]:
+    """:func:`_words` of ``text`` (normalised already where it matters), compiled."""
     kind, fold, digit = _tables()
     hashes, line, numeric, total = compiled.words(text, kind, fold, digit)
     return (
-        text,
         np.frombuffer(hashes, dtype=np.uint64),
         np.frombuffer(line, dtype=np.intp),
         np.frombuffer(numeric, dtype=np.bool_),

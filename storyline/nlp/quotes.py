@@ -319,10 +319,8 @@ def _closing_part(text: str, span: Span, quotes: list[Quote]) -> Quote | None:
         return None
     if not (_ends_sentence(span.text(text)) or text[span.end : span.end + 1] in (".", "!", "?")):
         return None
-    first = last.part_of if last.part_of is not None else len(quotes) - 1
-    part = Quote(span.text(text), span.start, span.end, part_of=first)
-    part.cue, part.speaker, part.speaker_kind = last.cue, last.speaker, last.speaker_kind
-    part.speaker_start, part.speaker_end = last.speaker_start, last.speaker_end
+    part = Quote(span.text(text), span.start, span.end)
+    _continues(part, last, last.part_of if last.part_of is not None else len(quotes) - 1)
     return part
 
 
@@ -381,12 +379,7 @@ def _continue_then_split(text: str, span: Span, quotes: list[Quote], link: int) 
     first = quotes[link]
     head_end = span.pieces[-2][1]
     part = Quote(Span(span.start, head_end, span.pieces[:-1]).text(text), span.start, head_end)
-    part.part_of, part.cue, part.speaker = link, first.cue, first.speaker
-    part.speaker_kind, part.speaker_start, part.speaker_end = (
-        first.speaker_kind,
-        first.speaker_start,
-        first.speaker_end,
-    )
+    _continues(part, first, link)
     quotes.append(part)
     tail_start = text.rfind("\n", 0, span.pieces[-1][0]) + 1
     return Span(tail_start, span.end, span.pieces[-1:])
@@ -445,10 +438,13 @@ def _quote(
     quote = Quote(words, span.start, span.end)
     first = quotes[link] if link is not None else None
     own = after is not None and after.speaker is not None  # '"...," she said' of its own
-    if first is not None and not own and _same_speaker(text, first, attribution):
-        quote.part_of = link
-        quote.cue, quote.speaker, quote.speaker_kind = first.cue, first.speaker, first.speaker_kind
-        quote.speaker_start, quote.speaker_end = first.speaker_start, first.speaker_end
+    if (
+        first is not None
+        and link is not None
+        and not own
+        and _same_speaker(text, first, attribution)
+    ):
+        _continues(quote, first, link)
     elif (
         attribution is None
         and lead.weak is not None
@@ -519,6 +515,14 @@ def _same_speaker(text: str, first: Quote, attribution: Attribution | None) -> b
     return first.speaker_start is not None and said == (
         text[first.speaker_start : first.speaker_end].casefold()
     )
+
+
+def _continues(part: Quote, before: Quote, first: int) -> None:
+    """Make ``part`` a further part of the quote at index ``first``, with the cue and
+    speaker of ``before`` (that quote or one of its parts)."""
+    part.part_of, part.cue = first, before.cue
+    part.speaker, part.speaker_kind = before.speaker, before.speaker_kind
+    part.speaker_start, part.speaker_end = before.speaker_start, before.speaker_end
 
 
 def _set_speaker(quote: Quote, speaker: Speaker | None) -> None:
