@@ -519,13 +519,13 @@ def _lead_in_speaker(ctx: Context, words: Sequence[tuple[str, int, int]]) -> Spe
     lowered = [w.casefold() for w, _, _ in words]
     if lowered[:2] == ["according", "to"]:
         return _inverted(ctx, words[2:])
-    if lowered[:1] == ["as"] and lowered[-2:] == ["put", "it"]:  # "as X put it"
-        return phrase_speaker(ctx, words[1:-2], False)
+    if _hands_over(lowered):
+        if lowered[0] == "as":  # "as X put it"
+            return phrase_speaker(ctx, words[1:-2], False)
+        owner = [w for w in words[1:-1] if w[0] not in ("’", "'", "’s", "'s")]  # "in X's words"
+        return phrase_speaker(ctx, owner, False) if owner else None
     if lowered[:1] == ["as"]:
         return phrase_speaker(ctx, _main_subject(words[1:]), False)
-    if lowered[:1] == ["in"] and lowered[-1:] == ["words"]:  # "in Forbes' words"
-        owner = [w for w in words[1:-1] if w[0] not in ("’", "'", "’s", "'s")]
-        return phrase_speaker(ctx, owner, False) if owner else None
     return _clause_subject(ctx, words)
 
 
