@@ -80,8 +80,8 @@ def span_sentences(text: str, start: int, end: int) -> tuple[int, int]:
     evidence of a fact whose name and value sit in two sentences ("his son, Miles, 9
     weeks old. ... (who was born prematurely on July 21)")."""
     lo, hi = sentence_bounds(text, start)
-    if end - 1 > hi:
-        hi = max(hi, sentence_bounds(text, end - 1)[1])
+    if end - 1 > hi:  # the end lies in a later sentence
+        hi = sentence_bounds(text, end - 1)[1]
     return lo, hi
 
 
