@@ -626,6 +626,16 @@ def test_quotes_title_in_apposition_is_not_speech() -> None:
     assert article.quotes == []
 
 
+def test_quotes_title_of_a_work_named_after_a_speech_verb_is_not_speech() -> None:
+    text = (
+        '"The board would not budge," Lena Ortiz wrote in her memoir, "Hard Winters." '
+        'She added in a 2012 book, "Out of the Valley," that she had no regrets.'
+    )
+    quotes = run(text).quotes
+    assert [q.text for q in quotes] == ["The board would not budge,"]
+    assert quotes[0].speaker == "Lena Ortiz"
+
+
 # -- bad input -----------------------------------------------------------------
 
 

@@ -433,7 +433,10 @@ def _quote(
 ) -> Quote | None:
     """The quote ``span`` stands for, with its speaker, or None when it is not speech."""
     words = span.text(text)
-    if not lead.opens and (lead.attribution is None or after is not None) and _title(words):
+    if _title(words) and (
+        (not lead.opens and (lead.attribution is None or after is not None))
+        or _names_a_work(text, span.start)
+    ):
         return None  # a title in apposition: 'his radio show, "Generations with Kevin Swanson,"'
     quote = Quote(words, span.start, span.end)
     first = quotes[link] if link is not None else None
@@ -483,6 +486,21 @@ def _title(words: str) -> bool:
     if not 1 <= len(tokens) <= 10 or re.search(r"[.!?]\s", words):
         return False
     return all(t[:1].isupper() or t.casefold() in _SMALL_WORDS for t in tokens)
+
+
+#: nouns for a written or broadcast work or a slogan: the quote after one is its name
+_WORK_NOUNS = frozenset(
+    "book memoir autobiography biography novel column essay article headline show series "
+    "film movie documentary song album musical class course slogan titled entitled".split()
+)
+_LAST_WORD = re.compile(r"([^\W\d_][\w-]*)\W*$")
+
+
+def _names_a_work(text: str, start: int) -> bool:
+    """Whether the words before a quote name a work it is the title of (``she wrote in
+    her memoir, "Tough Choices."``), even when a speech verb stands before them."""
+    last = _LAST_WORD.search(text, max(0, start - 40), start)
+    return last is not None and last.group(1).casefold() in _WORK_NOUNS
 
 
 def _ends_sentence(words: str) -> bool:
