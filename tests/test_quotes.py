@@ -328,6 +328,31 @@ def test_quotes_attributed_words_run_on_past_the_closing_mark() -> None:
     assert text[quote.start : quote.content_end].endswith("can catch Okafor")
 
 
+@pytest.mark.parametrize(
+    ("text", "ends_with"),
+    [
+        (
+            "''The best sign has been a new resilience of buyers,'' like the recent calm of "
+            "the markets, said Daniel Brandt, a pollster at Central College.",
+            "calm of the markets",
+        ),
+        (
+            '"There is a sense of stability now," and donations began to pick up again last '
+            "week, Daniel Brandt said.",
+            "again last week",
+        ),
+    ],
+    ids=["inverted_cue", "cue_after_the_name"],
+)
+def test_quotes_writers_words_after_the_mark_run_the_content_on_to_its_attribution(
+    text: str, ends_with: str
+) -> None:
+    [quote] = run(text).quotes
+    assert quote.speaker == "Daniel Brandt"
+    assert quote.content_end is not None
+    assert text[quote.start : quote.content_end].endswith(ends_with)
+
+
 def test_quotes_introduced_quote_running_on_to_the_end_of_its_sentence() -> None:
     text = (
         'Asked about the vote, Helen Okafor said, "We have three weeks to go" until the caucuses.'

@@ -200,10 +200,19 @@ def _after_clause(ctx: Context, span: Span, limit: int) -> Attribution | None:
         before = _strip_fillers(words[:k])
         if not before:
             return Attribution(words[k][0], _inverted(ctx, words[k + 1 :]))
+        content_end = None
         if any(w[0] in ",;()—–" for w in before):
-            before = _appositive_head(ctx, before, strict=new_sentence)
-            if not before:
+            head = _appositive_head(ctx, before, strict=new_sentence)
+            if not head:
                 return None
+            if _goes_on(words[0][0]):
+                commas = [w[1] for w in before if w[0] == "," and w[1] < head[0][1]]
+                if not commas:
+                    return None  # '"...," like the recent ..., said Curtin': beyond it
+                # '"...," and donations began to pick up, Gilbert said': the writer's
+                # words finish the attributed sentence before its speaker is named
+                content_end = len(text[: commas[-1]].rstrip())
+            before = head
         elif k > MAX_PHRASE + 2:
             # "nuclear experts David Albright and Serena Kelleher-Vergantini of
             # Washington's Institute for Science and International Security wrote": the
@@ -220,10 +229,16 @@ def _after_clause(ctx: Context, span: Span, limit: int) -> Attribution | None:
             speaker is None or not (_ends_attribution(rest) or _asked_whom(word, rest))
         ):
             return None
-        return Attribution(words[k][0], speaker)
+        return Attribution(words[k][0], speaker, content_end=content_end)
     if new_sentence and inner[-1:] not in "?!":
         return None
     return _unknown_verb(ctx, inner, words)
+
+
+def _goes_on(word: str) -> bool:
+    """Whether a quote's sentence goes on in the writer's words after its closing mark
+    (``and``, ``like``, ``since``), rather than naming its speaker."""
+    return word.islower() and (word in PHRASE_STOP or word == "like")
 
 
 #: how far a cue may stand after a name that an appositive follows (``"...," Trump, the
