@@ -35,7 +35,8 @@ own (``"The United Nations has been grappling ..." [WaPo.]``, also under a headi
 in capitals), or before it, ending in a comma or a colon (``One fan wrote,
 "..."``, ``Brown summed it up: "..."``, a paragraph ending in ``Caddell
 continued:``); the rules are in
-:mod:`storyline.nlp.attribution`, the speakers in :mod:`storyline.nlp.speakers`.
+:mod:`storyline.nlp.attribution` (after the quote) and :mod:`storyline.nlp.lead_ins`
+(before it), the speakers in :mod:`storyline.nlp.speakers`.
 A lead-in with a comma but no speech verb (``According to the newspaper, "``,
 ``As Vulture put it, "``) introduces a quote only when the quote is a whole
 sentence of five words or more. Words quoted inside a sentence without a speech
@@ -90,16 +91,15 @@ from .attribution import (
     MAX_CONTINUATION,
     Attribution,
     Context,
-    Lead,
     Span,
     Speaker,
     attribution_after,
-    attribution_before,
     attribution_beyond,
     bracketed_source,
     clause_end,
     name_in_marks,
 )
+from .lead_ins import Lead, attribution_before
 from .speakers import words_of
 
 __all__ = ["CUES", "QuoteStage", "Span", "extract_quotes", "find_quoted_spans"]

@@ -1,6 +1,7 @@
 """Who a quote's speaker is: names, he/she resolved to a person, descriptors.
 
-The attribution rules (:mod:`storyline.nlp.attribution`) find the words that stand
+The attribution rules (:mod:`storyline.nlp.attribution`, :mod:`storyline.nlp.lead_ins`)
+find the words that stand
 for a speaker; this module turns them into a :class:`Speaker`. A name is one the
 entity stage found, given by its canonical form (or a capitalised name it missed,
 completed by the one person of the article with that last name); a he/she is
