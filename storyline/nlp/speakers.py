@@ -1,14 +1,14 @@
 """Who a quote's speaker is: names, he/she resolved to a person, descriptors.
 
 The attribution rules (:mod:`storyline.nlp.attribution`, :mod:`storyline.nlp.lead_ins`)
-find the words that stand
-for a speaker; this module turns them into a :class:`Speaker`. A name is one the
-entity stage found, given by its canonical form (or a capitalised name it missed,
-completed by the one person of the article with that last name); a he/she is
-resolved to the latest person mentioned before it whose pronouns in the article
-agree (see :func:`pronoun_speaker`); a descriptor is the phrase itself ("one fan",
-"another source familiar with his thinking"). None rather than a wrong guess.
-It also holds the vocabulary both modules share: speech verbs, pronouns.
+find the words that stand for a speaker; this module turns them into a
+:class:`Speaker`. A name is one the entity stage found, given by its canonical
+form (or a capitalised name it missed, completed by the one person of the article
+with that last name); a he/she is resolved to the latest person mentioned before it
+whose pronouns in the article agree (see :func:`pronoun_speaker`); a descriptor is
+the phrase itself ("one fan", "another source familiar with his thinking"). None
+rather than a wrong guess. It also holds the vocabulary the quote modules share:
+speech verbs, pronouns.
 """
 
 from __future__ import annotations
