@@ -49,6 +49,7 @@ The rules were developed on the train split; dev is the reported one.
 from __future__ import annotations
 
 import argparse
+import random
 import re
 import sys
 import time
@@ -104,11 +105,25 @@ class Tally:
     speaker_right: int = 0
     refused: int = 0
     errors: list[str] = field(default_factory=list)
+    #: (predicted, gold, overlap matches) of each article, for the interval
+    per_article: list[tuple[int, int, int]] = field(default_factory=list)
 
     def prf(self, hits: int) -> tuple[float, float, float]:
         p = hits / self.predicted if self.predicted else 0.0
         r = hits / self.gold if self.gold else 0.0
         return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+    def f1_interval(self, rounds: int = 2000, seed: int = 0) -> tuple[float, float]:
+        """95% interval of F1 at 80% overlap over articles drawn again with replacement:
+        how far the figure moves with which articles the split happens to hold."""
+        rng = random.Random(seed)
+        rows, values = self.per_article, []
+        for _ in range(rounds):
+            drawn = [rows[rng.randrange(len(rows))] for _ in rows]
+            predicted, gold, hits = (sum(column) for column in zip(*drawn, strict=True))
+            values.append(2 * hits / (predicted + gold) if predicted + gold else 0.0)
+        values.sort()
+        return values[int(0.025 * rounds)], values[int(0.975 * rounds) - 1]
 
 
 # -- gold ------------------------------------------------------------------------
@@ -295,6 +310,7 @@ def score(
     gold_spans = {_strip(text, *g.span) for g in doc.gold}
     tally.exact += len({_strip(text, *p.span) for p in predicted} & gold_spans)
     matched = matched_pairs(text, doc.gold, predicted)
+    tally.per_article.append((len(predicted), len(doc.gold), len(matched)))
     used_gold = {i for i, _ in matched}
     used_pred = {j for _, j in matched}
     for i, j in matched:
@@ -422,6 +438,9 @@ def main(argv: list[str] | None = None) -> int:
         accuracy = tally.speaker_right / tally.with_source if tally.with_source else 0.0
         print(f"{name:<28}{tally.predicted:>6}{exact}{loose}{accuracy:>9.3f}{secs:>7.1f}")
     print(f"\nspeaker accuracy over {ours.with_source} matched quotes with a gold Source (ours)")
+    for name, tally, _ in rows:
+        low, high = tally.f1_interval()
+        print(f"{name}: F1 80 95% interval {low:.3f}-{high:.3f} (articles resampled, seed 0)")
     for name, tally, _ in rows:
         if tally.refused:
             print(f"{name} refused {tally.refused} articles (odd number of quotation marks)")
