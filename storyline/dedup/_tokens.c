@@ -7,6 +7,10 @@
  * The per-code-point tables (character class, case-folded code point, is a digit,
  * whether NFKC may change the text's words) are built in Python and passed in as
  * buffers.
+ *
+ * It also picks the anchors of a batch's bodies (sketch.anchors of each): a loop
+ * that stops at each body's first few anchors, where numpy must look at every
+ * shingle and then cut the batch apart body by body.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -205,9 +209,113 @@ static PyObject *marked(PyObject *self, PyObject *args) {
     return PyBool_FromLong(found);
 }
 
+/* A buffer of fixed-size items. */
+static int buffer_of(PyObject *object, Py_buffer *buffer, Py_ssize_t item, const char *name) {
+    if (PyObject_GetBuffer(object, buffer, PyBUF_SIMPLE) < 0) return -1;
+    if (buffer->len % item) {
+        PyBuffer_Release(buffer);
+        PyErr_Format(PyExc_ValueError, "%s: not a whole number of %zd-byte items", name, item);
+        return -1;
+    }
+    return 0;
+}
+
+/* Whether a token hash is a function word: the probing of sketch.is_stop over its
+ * open-addressing table (size a power of two, `probes` deep). */
+static inline int is_stop(uint64_t hash, const uint64_t *table, uint64_t mask, Py_ssize_t probes) {
+    uint64_t slot = hash & mask;
+    for (Py_ssize_t probe = 0; probe < probes; probe++) {
+        if (table[slot] == hash) return 1;
+        slot = (slot + 1) & mask;
+    }
+    return 0;
+}
+
+/* anchors(shingles, words, numeric, starts, size, rate, limit, stops, probes)
+ *     -> (picked, counts)
+ * sketch.anchors of every body of a batch. The bodies' words are concatenated
+ * (`words`, with `numeric` one byte per word), body b holding words starts[b] to
+ * starts[b + 1]; shingles[p] is the shingle of words p .. p + size - 1, so body b's
+ * own are p < starts[b + 1] - size + 1. For each body, its first `limit` distinct
+ * shingles in reading order whose hash is 0 modulo `rate` and whose words hold at
+ * least min(2, size) strong ones (neither function words nor numbers): `counts[b]`
+ * of them, one body after another in `picked` (uint64). A body's scan stops once it
+ * has `limit`, which is why this is a loop and not a pass over every shingle. */
+static PyObject *anchors(PyObject *self, PyObject *args) {
+    PyObject *objects[5];
+    Py_ssize_t size, rate, limit, probes;
+    if (!PyArg_ParseTuple(args, "OOOOnnnOn", &objects[0], &objects[1], &objects[2], &objects[3],
+                          &size, &rate, &limit, &objects[4], &probes))
+        return NULL;
+    static const char *names[5] = {"shingles", "words", "numeric", "starts", "stops"};
+    const Py_ssize_t items[5] = {8, 8, 1, sizeof(Py_ssize_t), 8};
+    Py_buffer buffers[5];
+    for (int b = 0; b < 5; b++) {
+        if (buffer_of(objects[b], &buffers[b], items[b], names[b]) < 0) {
+            while (b--) PyBuffer_Release(&buffers[b]);
+            return NULL;
+        }
+    }
+    const uint64_t *shingles = buffers[0].buf, *words = buffers[1].buf, *stops = buffers[4].buf;
+    const uint8_t *numeric = buffers[2].buf;
+    const Py_ssize_t *starts = buffers[3].buf;
+    const Py_ssize_t shingle_count = buffers[0].len / 8, word_count = buffers[1].len / 8;
+    const Py_ssize_t bodies = buffers[3].len / (Py_ssize_t)sizeof(Py_ssize_t) - 1;
+    const Py_ssize_t stop_slots = buffers[4].len / 8;
+    PyObject *picked = NULL, *counts = NULL;
+    const char *problem = NULL;
+    if (size < 1 || limit < 0 || probes < 0) problem = "size, limit or probes out of range";
+    else if (buffers[2].len != word_count) problem = "numeric and words of unequal sizes";
+    else if (stop_slots < 1 || (stop_slots & (stop_slots - 1))) problem = "stops: not a power of two";
+    else if (bodies < 0) problem = "starts: empty";
+    for (Py_ssize_t b = 0; problem == NULL && b < bodies; b++) {
+        if (starts[b] < 0 || starts[b] > starts[b + 1] || starts[b + 1] > word_count)
+            problem = "starts: not ascending within the words";
+    }
+    if (problem == NULL && word_count - size + 1 > shingle_count) problem = "too few shingles";
+    if (problem != NULL) {
+        PyErr_SetString(PyExc_ValueError, problem);
+        goto done;
+    }
+    const uint64_t modulus = rate > 1 ? (uint64_t)rate : 1, mask = (uint64_t)stop_slots - 1;
+    const Py_ssize_t strong_needed = size < 2 ? size : 2;
+    picked = PyByteArray_FromStringAndSize(NULL, bodies * limit * 8);
+    counts = PyByteArray_FromStringAndSize(NULL, bodies * (Py_ssize_t)sizeof(Py_ssize_t));
+    if (picked == NULL || counts == NULL) goto done;
+    uint64_t *out = (uint64_t *)PyByteArray_AS_STRING(picked);
+    Py_ssize_t *out_count = (Py_ssize_t *)PyByteArray_AS_STRING(counts), total = 0;
+    for (Py_ssize_t b = 0; b < bodies; b++) {
+        uint64_t *mine = out + total;
+        Py_ssize_t found = 0;
+        for (Py_ssize_t p = starts[b]; found < limit && p < starts[b + 1] - size + 1; p++) {
+            const uint64_t hash = shingles[p];
+            if (hash % modulus) continue;
+            Py_ssize_t strong = 0;
+            for (Py_ssize_t w = p; w < p + size; w++)
+                strong += !numeric[w] && !is_stop(words[w], stops, mask, probes);
+            if (strong < strong_needed) continue;
+            Py_ssize_t seen = 0; /* at most `limit` picked so far: a scan beats a set */
+            while (seen < found && mine[seen] != hash) seen++;
+            if (seen == found) mine[found++] = hash;
+        }
+        out_count[b] = found;
+        total += found;
+    }
+    if (PyByteArray_Resize(picked, total * 8) < 0) Py_CLEAR(picked);
+done:
+    for (int b = 0; b < 5; b++) PyBuffer_Release(&buffers[b]);
+    if (picked == NULL || counts == NULL) {
+        Py_XDECREF(picked);
+        Py_XDECREF(counts);
+        return NULL;
+    }
+    return Py_BuildValue("NN", picked, counts);
+}
+
 static PyMethodDef methods[] = {
     {"words", words, METH_VARARGS, "Token hashes, lines and digit flags of a text."},
     {"marked", marked, METH_VARARGS, "Whether a text holds a code point flagged in a table."},
+    {"anchors", anchors, METH_VARARGS, "The first distinct anchors of every body of a batch."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -4,3 +4,15 @@ def words(
     text: str, kind: Buffer, fold: Buffer, digit: Buffer, /
 ) -> tuple[bytearray, bytearray, bytearray, int]: ...
 def marked(text: str, table: Buffer, /) -> bool: ...
+def anchors(
+    shingles: Buffer,
+    words: Buffer,
+    numeric: Buffer,
+    starts: Buffer,
+    size: int,
+    rate: int,
+    limit: int,
+    stops: Buffer,
+    probes: int,
+    /,
+) -> tuple[bytearray, bytearray]: ...

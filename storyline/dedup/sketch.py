@@ -26,6 +26,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
+from itertools import pairwise
 
 import numpy as np
 import numpy.typing as npt
@@ -468,6 +469,44 @@ def anchors(
     kept = where[(strong[where + size] - strong[where]) >= min(2, size)]
     picked = dict.fromkeys(shingles[kept].tolist())  # first occurrences, in order
     return np.fromiter(picked, dtype=np.uint64, count=len(picked))[:limit]
+
+
+def anchors_many(
+    shingles: U64,
+    words: U64,
+    numeric: npt.NDArray[np.bool_],
+    starts: npt.NDArray[np.intp],
+    size: int,
+    rate: int,
+    limit: int,
+) -> tuple[U64, npt.NDArray[np.intp]]:
+    """:func:`anchors` of several bodies at once: the bodies' words concatenated, body
+    ``i`` holding ``words[starts[i]:starts[i + 1]]``, and ``shingles`` those of all the
+    words (``shingle(words, size)``). Returns every body's anchors, one body after
+    another, and how many each has."""
+    if compiled is not None:
+        table, probes = _stop_table()
+        picked, counts = compiled.anchors(
+            shingles,
+            words,
+            numeric,
+            np.ascontiguousarray(starts, dtype=np.intp),
+            size,
+            rate,
+            max(limit, 0),
+            table,
+            probes,
+        )
+        return np.frombuffer(picked, dtype=np.uint64), np.frombuffer(counts, dtype=np.intp)
+    found = []
+    bounds = starts.tolist()
+    for low, end in pairwise(bounds):
+        high = max(low, end - size + 1)
+        found.append(
+            anchors(shingles[low:high], words[low:end], numeric[low:end], size, rate, limit)
+        )
+    counts = np.array([mine.size for mine in found], dtype=np.intp)
+    return (np.concatenate(found) if found else np.zeros(0, dtype=np.uint64)), counts
 
 
 def signature(shingle_set: U64, num_perm: int, seed: int) -> U64:
