@@ -885,15 +885,17 @@ def test_dedup_batch_analysis_is_the_analysis_of_each_text_alone() -> None:
         assert prepared.tokens.line.tolist() == tokens.line.tolist()
 
 
-@pytest.mark.parametrize("joined", [1 << 16, 40])
+@pytest.mark.parametrize(("joined", "compiled"), [(1 << 16, True), (1 << 16, False), (40, False)])
 def test_dedup_tokenising_a_batch_gives_each_texts_tokens(
-    joined: int, monkeypatch: pytest.MonkeyPatch
+    joined: int, compiled: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Tokenised as one or (texts longer than a pass holds) in several passes."""
+    """Tokenised as one or (by numpy, texts longer than a pass holds) in several passes."""
     from storyline.dedup import sketch
     from storyline.dedup.sketch import tokenise_many
 
     monkeypatch.setattr(sketch, "JOINED_CHARACTERS", joined)
+    if not compiled:
+        monkeypatch.setattr(sketch, "compiled", None)
     pieces = ["a", "É", "e\u0301", "\u00a0", "’", "'", "\n", " ", "ﬁ", "Ａ", "3", "東", "は", "x"]
     rng = random.Random(11)
     texts = ["", "\n", WATER_MAIN, CHINESE, MIXED]

@@ -1,6 +1,6 @@
 /*
  * The tokeniser of storyline.dedup.sketch, compiled: one pass over a text's code
- * points instead of some fifteen numpy passes. It gives exactly the hashes, line
+ * points instead of some fifteen numpy passes (a batch's texts in one call). It gives exactly the hashes, line
  * numbers and digit flags of sketch._words (a test compares the two on every kind
  * of text), so stores written by either are the same.
  *
@@ -56,15 +56,17 @@ static void tables_release(Tables *t) {
 }
 
 /* One pass over code points of one width (Py_UCS1, Py_UCS2 or Py_UCS4): the tokens'
- * hashes, lines and digit flags; returns the token count. */
+ * hashes, lines (numbered from first_line) and digit flags; returns the token count
+ * and sets *line_count to the text's number of lines. */
 #define TOKENISE(NAME, UCS)                                                                  \
     static Py_ssize_t NAME(const UCS *data, Py_ssize_t n, const Tables *t, uint64_t *out_hash, \
-                           Py_ssize_t *out_line, char *out_numeric, Py_ssize_t *line_count) {  \
+                           Py_ssize_t *out_line, char *out_numeric, Py_ssize_t first_line,    \
+                           Py_ssize_t *line_count) {                                          \
         const uint8_t *kind = (const uint8_t *)t->kind.buf;                                  \
         const uint32_t *fold = (const uint32_t *)t->fold.buf;                                \
         const uint8_t *digit = (const uint8_t *)t->digit.buf;                                \
         const Py_UCS4 last = (Py_UCS4)(t->size - 1);                                          \
-        Py_ssize_t count = 0, line = 0;                                                       \
+        Py_ssize_t count = 0, line = first_line;                                              \
         int open = 0, all_digits = 1, previous = OTHER;                                       \
         uint64_t acc = 0, power = 1, length = 0;                                              \
         for (Py_ssize_t i = 0; i < n; i++) {                                                  \
@@ -111,7 +113,7 @@ static void tables_release(Tables *t) {
             out_numeric[count] = (char)all_digits;                                            \
             count++;                                                                          \
         }                                                                                     \
-        *line_count = line + 1;                                                               \
+        *line_count = line + 1 - first_line;                                                  \
         return count;                                                                         \
     }
 
@@ -119,51 +121,91 @@ TOKENISE(tokenise_ucs1, Py_UCS1)
 TOKENISE(tokenise_ucs2, Py_UCS2)
 TOKENISE(tokenise_ucs4, Py_UCS4)
 
-/* words(text, kind, fold, digit) -> (hashes, lines, numeric, line_count)
- * hashes: uint64 per token; lines: intp per token; numeric: one byte per token. */
+static Py_ssize_t tokenise_text(PyObject *text, const Tables *t, uint64_t *out_hash,
+                                Py_ssize_t *out_line, char *out_numeric, Py_ssize_t first_line,
+                                Py_ssize_t *line_count) {
+    const Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    switch (PyUnicode_KIND(text)) {
+        case PyUnicode_1BYTE_KIND:
+            return tokenise_ucs1(PyUnicode_1BYTE_DATA(text), n, t, out_hash, out_line,
+                                 out_numeric, first_line, line_count);
+        case PyUnicode_2BYTE_KIND:
+            return tokenise_ucs2(PyUnicode_2BYTE_DATA(text), n, t, out_hash, out_line,
+                                 out_numeric, first_line, line_count);
+        default:
+            return tokenise_ucs4(PyUnicode_4BYTE_DATA(text), n, t, out_hash, out_line,
+                                 out_numeric, first_line, line_count);
+    }
+}
+
+/* words(texts, kind, fold, digit) -> (hashes, lines, numeric, line_starts, token_starts)
+ * The tokens of a list of texts, as if they were joined by line breaks: hashes uint64
+ * per token, lines intp per token (lines counted over all the texts), numeric one byte
+ * per token; line_starts and token_starts (intp) the first line and first token of
+ * each text, and the totals after the last. Each text is read in its own width, and
+ * the buffers are sized for a token per character, of which only the tokens found
+ * are ever written (the rest is given back). */
 static PyObject *words(PyObject *self, PyObject *args) {
-    PyObject *text, *kind_obj, *fold_obj, *digit_obj;
-    if (!PyArg_ParseTuple(args, "UOOO", &text, &kind_obj, &fold_obj, &digit_obj)) return NULL;
+    PyObject *texts, *kind_obj, *fold_obj, *digit_obj;
+    if (!PyArg_ParseTuple(args, "O!OOO", &PyList_Type, &texts, &kind_obj, &fold_obj, &digit_obj))
+        return NULL;
+    const Py_ssize_t count = PyList_GET_SIZE(texts);
+    Py_ssize_t n = 0;
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *text = PyList_GET_ITEM(texts, i);
+        if (!PyUnicode_Check(text)) {
+            PyErr_SetString(PyExc_TypeError, "texts: a list of str");
+            return NULL;
+        }
+        n += PyUnicode_GET_LENGTH(text);
+    }
     Tables t;
     if (tables_get(&t, kind_obj, fold_obj, digit_obj) < 0) return NULL;
-    const Py_ssize_t n = PyUnicode_GET_LENGTH(text);
     PyObject *hashes = PyByteArray_FromStringAndSize(NULL, n * (Py_ssize_t)sizeof(uint64_t));
     PyObject *lines = PyByteArray_FromStringAndSize(NULL, n * (Py_ssize_t)sizeof(Py_ssize_t));
     PyObject *numeric = PyByteArray_FromStringAndSize(NULL, n);
-    if (hashes == NULL || lines == NULL || numeric == NULL) goto fail;
+    const Py_ssize_t bounds = (count + 1) * (Py_ssize_t)sizeof(Py_ssize_t);
+    PyObject *line_starts = PyByteArray_FromStringAndSize(NULL, bounds);
+    PyObject *token_starts = PyByteArray_FromStringAndSize(NULL, bounds);
+    if (hashes == NULL || lines == NULL || numeric == NULL || line_starts == NULL ||
+        token_starts == NULL)
+        goto fail;
     uint64_t *out_hash = (uint64_t *)PyByteArray_AS_STRING(hashes);
     Py_ssize_t *out_line = (Py_ssize_t *)PyByteArray_AS_STRING(lines);
     char *out_numeric = PyByteArray_AS_STRING(numeric);
-    Py_ssize_t count, line_count = 1;
-    switch (PyUnicode_KIND(text)) {
-        case PyUnicode_1BYTE_KIND:
-            count = tokenise_ucs1(PyUnicode_1BYTE_DATA(text), n, &t, out_hash, out_line,
-                                  out_numeric, &line_count);
-            break;
-        case PyUnicode_2BYTE_KIND:
-            count = tokenise_ucs2(PyUnicode_2BYTE_DATA(text), n, &t, out_hash, out_line,
-                                  out_numeric, &line_count);
-            break;
-        default:
-            count = tokenise_ucs4(PyUnicode_4BYTE_DATA(text), n, &t, out_hash, out_line,
-                                  out_numeric, &line_count);
+    Py_ssize_t *first_lines = (Py_ssize_t *)PyByteArray_AS_STRING(line_starts);
+    Py_ssize_t *first_tokens = (Py_ssize_t *)PyByteArray_AS_STRING(token_starts);
+    Py_ssize_t tokens = 0, line_total = 0;
+    for (Py_ssize_t i = 0; i < count; i++) {
+        Py_ssize_t line_count = 1;
+        first_lines[i] = line_total;
+        first_tokens[i] = tokens;
+        tokens += tokenise_text(PyList_GET_ITEM(texts, i), &t, out_hash + tokens,
+                                out_line + tokens, out_numeric + tokens, line_total, &line_count);
+        line_total += line_count;
     }
+    first_lines[count] = line_total;
+    first_tokens[count] = tokens;
     tables_release(&t);
-    if (PyByteArray_Resize(hashes, count * (Py_ssize_t)sizeof(uint64_t)) < 0 ||
-        PyByteArray_Resize(lines, count * (Py_ssize_t)sizeof(Py_ssize_t)) < 0 ||
-        PyByteArray_Resize(numeric, count) < 0) {
+    if (PyByteArray_Resize(hashes, tokens * (Py_ssize_t)sizeof(uint64_t)) < 0 ||
+        PyByteArray_Resize(lines, tokens * (Py_ssize_t)sizeof(Py_ssize_t)) < 0 ||
+        PyByteArray_Resize(numeric, tokens) < 0) {
         Py_DECREF(hashes);
         Py_DECREF(lines);
         Py_DECREF(numeric);
+        Py_DECREF(line_starts);
+        Py_DECREF(token_starts);
         return NULL;
     }
-    return Py_BuildValue("NNNn", hashes, lines, numeric, line_count);
+    return Py_BuildValue("NNNNN", hashes, lines, numeric, line_starts, token_starts);
 
 fail:
     tables_release(&t);
     Py_XDECREF(hashes);
     Py_XDECREF(lines);
     Py_XDECREF(numeric);
+    Py_XDECREF(line_starts);
+    Py_XDECREF(token_starts);
     return NULL;
 }
 
@@ -313,7 +355,7 @@ done:
 }
 
 static PyMethodDef methods[] = {
-    {"words", words, METH_VARARGS, "Token hashes, lines and digit flags of a text."},
+    {"words", words, METH_VARARGS, "Token hashes, lines and digit flags of a list of texts."},
     {"marked", marked, METH_VARARGS, "Whether a text holds a code point flagged in a table."},
     {"anchors", anchors, METH_VARARGS, "The first distinct anchors of every body of a batch."},
     {NULL, NULL, 0, NULL},

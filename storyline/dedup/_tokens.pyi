@@ -1,8 +1,8 @@
 from typing import Any as Buffer
 
 def words(
-    text: str, kind: Buffer, fold: Buffer, digit: Buffer, /
-) -> tuple[bytearray, bytearray, bytearray, int]: ...
+    texts: list[str], kind: Buffer, fold: Buffer, digit: Buffer, /
+) -> tuple[bytearray, bytearray, bytearray, bytearray, bytearray]: ...
 def marked(text: str, table: Buffer, /) -> bool: ...
 def anchors(
     shingles: Buffer,

@@ -174,8 +174,10 @@ def distinct(values: U64) -> U64:
 
 def normalise(text: str) -> str:
     """The text tokenising sees: Unicode NFKC (full-width letters, ligatures, spaces)."""
-    # ASCII is its own NFKC form, and checking that is a hundred times cheaper
-    if text.isascii() or unicodedata.is_normalized("NFKC", text):
+    # ASCII is its own NFKC form, and checking that is a hundred times cheaper; otherwise
+    # normalising returns the text itself when a quick check shows it is normalised
+    # already, and costs the same as the full check when it cannot tell
+    if text.isascii():
         return text
     return unicodedata.normalize("NFKC", text)
 
@@ -186,7 +188,7 @@ def tokenise(text: str) -> Tokens:
     The words are those of the NFKC form of ``text``; the text is normalised only
     when that can change them (:func:`_nfkc_matters`)."""
     if compiled is not None:
-        return Tokens(*_compiled_words(_normalised_where_it_matters(text)))
+        return _compiled_words([_normalised_where_it_matters(text)]).tokens
     codes = _code_points(text)
     if not text.isascii() and _nfkc_matters()[codes].any():
         return Tokens(*_words(normalise(text)))
@@ -217,14 +219,17 @@ class TokenBatch:
         return Tokens(t.hashes[low:high], t.line[low:high] - first, t.numeric[low:high], lines)
 
 
-#: characters tokenised in one pass at most: a pass holds a dozen arrays of up to 8 bytes
-#: per character, and this keeps them (and the power tables) to a megabyte or two
+#: characters tokenised in one numpy pass at most: a pass holds a dozen arrays of up to 8
+#: bytes per character, and this keeps them (and the power tables) to a megabyte or two
 JOINED_CHARACTERS = 1 << 16
 
 
 def tokenise_many(texts: Sequence[str]) -> TokenBatch:
-    """:func:`tokenise` of every text, in one pass (or a few, for very long texts):
-    numpy's cost per call is paid once for the batch instead of once per text."""
+    """:func:`tokenise` of every text, in one pass (or, without the compiled tokeniser, a
+    few for very long texts): the cost per call is paid once for the batch instead of
+    once per text."""
+    if compiled is not None:  # it writes only the tokens it finds: one pass for all
+        return _compiled_words([_normalised_where_it_matters(text) for text in texts])
     groups: list[list[str]] = [[]]
     size = 0
     for text in texts:
@@ -251,9 +256,7 @@ def tokenise_many(texts: Sequence[str]) -> TokenBatch:
 
 
 def _tokenise_joined(texts: list[str]) -> TokenBatch:
-    if compiled is not None:
-        seen = [_normalised_where_it_matters(text) for text in texts]
-        return _batch(seen, *_compiled_words("\n".join(seen)))
+    """The numpy tokeniser over the texts joined by line breaks."""
     seen = list(texts)
     joined = "\n".join(seen)
     codes = _code_points(joined)
@@ -266,16 +269,7 @@ def _tokenise_joined(texts: list[str]) -> TokenBatch:
                 seen[number] = normalise(seen[number])
             joined = "\n".join(seen)
             codes = _code_points(joined)
-    return _batch(seen, *_words(joined, codes))
-
-
-def _batch(
-    seen: list[str],
-    hashes: U64,
-    line: npt.NDArray[np.intp],
-    numeric: npt.NDArray[np.bool_],
-    total: int,
-) -> TokenBatch:
+    hashes, line, numeric, total = _words(joined, codes)
     line_starts = np.zeros(len(seen) + 1, dtype=np.intp)
     np.cumsum([text.count("\n") + 1 for text in seen], out=line_starts[1:])
     token_starts = np.searchsorted(line, line_starts).astype(np.intp)
@@ -289,16 +283,19 @@ def _normalised_where_it_matters(text: str) -> str:
     return text
 
 
-def _compiled_words(text: str) -> tuple[U64, npt.NDArray[np.intp], npt.NDArray[np.bool_], int]:
-    """:func:`_words` of ``text`` (normalised already where it matters), compiled."""
+def _compiled_words(texts: list[str]) -> TokenBatch:
+    """:func:`_words` of each text (normalised already where it matters), compiled, as
+    if the texts were joined by line breaks."""
     kind, fold, digit = _tables()
-    hashes, line, numeric, total = compiled.words(text, kind, fold, digit)
-    return (
+    hashes, line, numeric, line_starts, token_starts = compiled.words(texts, kind, fold, digit)
+    starts = np.frombuffer(line_starts, dtype=np.intp)
+    tokens = Tokens(
         np.frombuffer(hashes, dtype=np.uint64),
         np.frombuffer(line, dtype=np.intp),
         np.frombuffer(numeric, dtype=np.bool_),
-        total,
+        int(starts[-1]),
     )
+    return TokenBatch(tokens, starts, np.frombuffer(token_starts, dtype=np.intp))
 
 
 def _code_points(text: str) -> npt.NDArray[np.uint32]:
