@@ -1102,3 +1102,24 @@ def test_dedup_distinct_shingles_of_each_window_of_a_batch() -> None:
         for number, (low, high) in enumerate(zip(lows.tolist(), highs.tolist(), strict=True)):
             mine = sets[starts[number] : starts[number + 1]]
             assert mine.tolist() == distinct(values[low:high]).tolist(), (values, low, high)
+
+
+def test_dedup_compiled_shingles_and_line_fingerprints_are_the_numpy_ones(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from storyline.dedup import sketch
+
+    assert sketch.compiled is not None, "storyline.dedup._tokens was not built"
+    texts = varied_texts(5, 200)
+    batch = sketch.tokenise_many(texts)
+    tokens = [batch.doc(number) for number in range(len(texts))] + [batch.tokens]
+    sizes = [0, 1, 2, 4, 5, 50]
+    compiled = [
+        ([sketch.shingle(t.hashes, size) for size in sizes], sketch.line_hashes(t)) for t in tokens
+    ]
+    monkeypatch.setattr(sketch, "compiled", None)
+    for mine, (shingles, lines) in zip(tokens, compiled, strict=True):
+        for size, got in zip(sizes, shingles, strict=True):
+            assert got.tolist() == sketch.shingle(mine.hashes, size).tolist(), size
+        for got, expected in zip(lines, sketch.line_hashes(mine), strict=True):
+            assert got.tolist() == expected.tolist()

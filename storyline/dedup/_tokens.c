@@ -8,9 +8,11 @@
  * whether NFKC may change the text's words) are built in Python and passed in as
  * buffers.
  *
- * It also picks the anchors of a batch's bodies (sketch.anchors of each): a loop
- * that stops at each body's first few anchors, where numpy must look at every
- * shingle and then cut the batch apart body by body.
+ * The passes over tokens that follow are here too, each giving exactly what its numpy
+ * form in sketch.py gives (tests compare them): shingles and line fingerprints in one
+ * pass each instead of a dozen numpy passes, and the anchors of a batch's bodies
+ * (sketch.anchors of each), a loop that stops at each body's first few, where numpy
+ * must look at every shingle and then cut the batch apart body by body.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -20,6 +22,7 @@ enum { OTHER = 0, WORD = 1, UNSPACED = 2, APOSTROPHE = 3, NEWLINE = 4 };
 
 static const uint64_t P1 = 0x100000001B3ULL;
 static const uint64_t P2 = 0x9E3779B97F4A7C15ULL;
+static const uint64_t DIGITS = 0xD1B54A32D192ED03ULL; /* any all-digit token, in line fingerprints */
 
 static inline uint64_t scramble(uint64_t v) {
     uint64_t z = (v ^ (v >> 32)) * 0xD6E8FEB86659FD93ULL;
@@ -251,6 +254,13 @@ static PyObject *marked(PyObject *self, PyObject *args) {
     return PyBool_FromLong(found);
 }
 
+/* SplitMix64's finaliser, sketch.mix. */
+static inline uint64_t mix(uint64_t z) {
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
 /* A buffer of fixed-size items. */
 static int buffer_of(PyObject *object, Py_buffer *buffer, Py_ssize_t item, const char *name) {
     if (PyObject_GetBuffer(object, buffer, PyBUF_SIMPLE) < 0) return -1;
@@ -354,10 +364,95 @@ done:
     return Py_BuildValue("NN", picked, counts);
 }
 
+/* shingles(hashes, size) -> bytearray of uint64: sketch.shingle, the hash of every run
+ * of `size` consecutive tokens, in reading order (none when there are fewer tokens). */
+static PyObject *shingles(PyObject *self, PyObject *args) {
+    PyObject *object;
+    Py_ssize_t size;
+    if (!PyArg_ParseTuple(args, "On", &object, &size)) return NULL;
+    Py_buffer buffer;
+    if (buffer_of(object, &buffer, 8, "hashes") < 0) return NULL;
+    const uint64_t *hashes = buffer.buf;
+    const Py_ssize_t count = size < 1 ? 0 : buffer.len / 8 - size + 1;
+    PyObject *found = PyByteArray_FromStringAndSize(NULL, (count > 0 ? count : 0) * 8);
+    if (found != NULL) {
+        uint64_t *out = (uint64_t *)PyByteArray_AS_STRING(found);
+        for (Py_ssize_t p = 0; p < count; p++) {
+            uint64_t acc = hashes[p];
+            for (Py_ssize_t j = 1; j < size; j++) acc = acc * P2 + hashes[p + j];
+            out[p] = mix(acc);
+        }
+    }
+    PyBuffer_Release(&buffer);
+    return found;
+}
+
+/* line_hashes(hashes, lines, numeric) -> (index, fingerprints, counts)
+ * sketch.line_hashes: for each line holding tokens (tokens in order, `lines` their line
+ * numbers, intp), its number (intp), the fingerprint of its tokens with the all-digit
+ * ones masked (uint64) and its token count (intp). */
+static PyObject *line_hashes(PyObject *self, PyObject *args) {
+    PyObject *objects[3];
+    if (!PyArg_ParseTuple(args, "OOO", &objects[0], &objects[1], &objects[2])) return NULL;
+    static const char *names[3] = {"hashes", "lines", "numeric"};
+    const Py_ssize_t items[3] = {8, sizeof(Py_ssize_t), 1};
+    Py_buffer buffers[3];
+    for (int b = 0; b < 3; b++) {
+        if (buffer_of(objects[b], &buffers[b], items[b], names[b]) < 0) {
+            while (b--) PyBuffer_Release(&buffers[b]);
+            return NULL;
+        }
+    }
+    const uint64_t *hashes = buffers[0].buf;
+    const Py_ssize_t *lines = buffers[1].buf;
+    const uint8_t *numeric = buffers[2].buf;
+    const Py_ssize_t n = buffers[0].len / 8;
+    PyObject *index = NULL, *fingerprints = NULL, *counts = NULL;
+    if (buffers[1].len / (Py_ssize_t)sizeof(Py_ssize_t) != n || buffers[2].len != n) {
+        PyErr_SetString(PyExc_ValueError, "hashes, lines and numeric of unequal sizes");
+        goto done;
+    }
+    index = PyByteArray_FromStringAndSize(NULL, n * (Py_ssize_t)sizeof(Py_ssize_t));
+    fingerprints = PyByteArray_FromStringAndSize(NULL, n * 8);
+    counts = PyByteArray_FromStringAndSize(NULL, n * (Py_ssize_t)sizeof(Py_ssize_t));
+    if (index == NULL || fingerprints == NULL || counts == NULL) goto done;
+    Py_ssize_t *out_index = (Py_ssize_t *)PyByteArray_AS_STRING(index);
+    uint64_t *out_hash = (uint64_t *)PyByteArray_AS_STRING(fingerprints);
+    Py_ssize_t *out_count = (Py_ssize_t *)PyByteArray_AS_STRING(counts);
+    Py_ssize_t found = 0;
+    for (Py_ssize_t first = 0, end; first < n; first = end) {
+        /* the polynomial over the line's tokens, as over the letters of a word */
+        uint64_t acc = 0, power = 1;
+        for (end = first; end < n && lines[end] == lines[first]; end++) {
+            acc += (numeric[end] ? DIGITS : hashes[end]) * power;
+            power *= P1;
+        }
+        out_index[found] = lines[first];
+        out_hash[found] = mix(acc ^ ((uint64_t)(end - first) * P1));
+        out_count[found] = end - first;
+        found++;
+    }
+    if (PyByteArray_Resize(index, found * (Py_ssize_t)sizeof(Py_ssize_t)) < 0 ||
+        PyByteArray_Resize(fingerprints, found * 8) < 0 ||
+        PyByteArray_Resize(counts, found * (Py_ssize_t)sizeof(Py_ssize_t)) < 0)
+        Py_CLEAR(index);
+done:
+    for (int b = 0; b < 3; b++) PyBuffer_Release(&buffers[b]);
+    if (index == NULL || fingerprints == NULL || counts == NULL) {
+        Py_XDECREF(index);
+        Py_XDECREF(fingerprints);
+        Py_XDECREF(counts);
+        return NULL;
+    }
+    return Py_BuildValue("NNN", index, fingerprints, counts);
+}
+
 static PyMethodDef methods[] = {
     {"words", words, METH_VARARGS, "Token hashes, lines and digit flags of a list of texts."},
     {"marked", marked, METH_VARARGS, "Whether a text holds a code point flagged in a table."},
     {"anchors", anchors, METH_VARARGS, "The first distinct anchors of every body of a batch."},
+    {"shingles", shingles, METH_VARARGS, "The hash of every run of consecutive tokens."},
+    {"line_hashes", line_hashes, METH_VARARGS, "The lines holding tokens, fingerprinted."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -381,6 +381,15 @@ def line_hashes(tokens: Tokens) -> tuple[npt.NDArray[np.intp], U64, npt.NDArray[
     Numbers are masked (``Updated 10:42`` and ``Updated 11:05`` are the same line) and
     the fingerprint ignores case, spacing and punctuation.
     """
+    if compiled is not None:
+        index, fingerprints, counts = compiled.line_hashes(
+            tokens.hashes, tokens.line, tokens.numeric
+        )
+        return (
+            np.frombuffer(index, dtype=np.intp),
+            np.frombuffer(fingerprints, dtype=np.uint64),
+            np.frombuffer(counts, dtype=np.intp),
+        )
     if len(tokens) == 0:
         none = np.zeros(0, dtype=np.intp)
         return none, np.zeros(0, dtype=np.uint64), none
@@ -404,6 +413,8 @@ def line_hashes(tokens: Tokens) -> tuple[npt.NDArray[np.intp], U64, npt.NDArray[
 
 def shingle(hashes: U64, size: int) -> U64:
     """Hashes of every run of ``size`` consecutive tokens, in reading order."""
+    if compiled is not None:
+        return np.frombuffer(compiled.shingles(hashes, size), dtype=np.uint64)
     count = hashes.size - size + 1
     if size < 1 or count < 1:
         return np.zeros(0, dtype=np.uint64)
