@@ -1123,3 +1123,21 @@ def test_dedup_compiled_shingles_and_line_fingerprints_are_the_numpy_ones(
             assert got.tolist() == sketch.shingle(mine.hashes, size).tolist(), size
         for got, expected in zip(lines, sketch.line_hashes(mine), strict=True):
             assert got.tolist() == expected.tolist()
+
+
+def test_dedup_compiled_overlap_is_the_numpy_overlap(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Shingle sets of every size and overlap (none, some, one inside the other, equal)."""
+    from storyline.dedup import sketch
+
+    assert sketch.compiled is not None, "storyline.dedup._tokens was not built"
+    rng = random.Random(4)
+    pairs = []
+    for _ in range(2000):
+        pool = [rng.getrandbits(64) for _ in range(rng.choice([1, 2, 10, 300]))]
+        left = sketch.distinct(np.array(rng.sample(pool, rng.randint(0, len(pool))), np.uint64))
+        right = sketch.distinct(np.array(rng.sample(pool, rng.randint(0, len(pool))), np.uint64))
+        pairs.append((left, right))
+    pairs.append((pairs[-1][0], pairs[-1][0]))
+    compiled = [sketch.compare(left, right) for left, right in pairs]
+    monkeypatch.setattr(sketch, "compiled", None)
+    assert compiled == [sketch.compare(left, right) for left, right in pairs]

@@ -565,8 +565,11 @@ def compare(left: U64, right: U64) -> Overlap:
     if left.size == 0 or right.size == 0:
         return Overlap(0, 0.0, 0.0, 0.0)
     small, large = (left, right) if left.size <= right.size else (right, left)
-    where = np.minimum(np.searchsorted(large, small), large.size - 1)
-    shared = int(np.count_nonzero(large[where] == small))
+    if compiled is not None:
+        shared = compiled.shared(small, large)
+    else:
+        where = np.minimum(np.searchsorted(large, small), large.size - 1)
+        shared = int(np.count_nonzero(large[where] == small))
     union = left.size + right.size - shared
     return Overlap(shared, shared / union, shared / small.size, shared / large.size)
 
