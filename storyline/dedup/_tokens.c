@@ -61,64 +61,54 @@ static void tables_release(Tables *t) {
 
 /* One pass over code points of one width (Py_UCS1, Py_UCS2 or Py_UCS4): the tokens'
  * hashes, lines (numbered from first_line) and digit flags; returns the token count
- * and sets *line_count to the text's number of lines. */
-#define TOKENISE(NAME, UCS)                                                                  \
+ * and sets *line_count to the text's number of lines. A word's letters are read in a
+ * loop of their own: most characters are inside words, and that loop decides little
+ * more than where the word ends. */
+#define TOKENISE(NAME, UCS)                                                                    \
     static Py_ssize_t NAME(const UCS *data, Py_ssize_t n, const Tables *t, uint64_t *out_hash, \
-                           Py_ssize_t *out_line, char *out_numeric, Py_ssize_t first_line,    \
-                           Py_ssize_t *line_count) {                                          \
-        const uint8_t *kind = (const uint8_t *)t->kind.buf;                                  \
-        const uint32_t *fold = (const uint32_t *)t->fold.buf;                                \
-        const uint8_t *digit = (const uint8_t *)t->digit.buf;                                \
-        const Py_UCS4 last = (Py_UCS4)(t->size - 1);                                          \
-        Py_ssize_t count = 0, line = first_line;                                              \
-        int open = 0, all_digits = 1, previous = OTHER;                                       \
-        uint64_t acc = 0, power = 1, length = 0;                                              \
-        for (Py_ssize_t i = 0; i < n; i++) {                                                  \
-            Py_UCS4 c = data[i] > last ? last : data[i];                                     \
-            int k = kind[c];                                                                  \
-            int inner = 0;                                                                    \
-            if (k == APOSTROPHE && previous == WORD && i + 1 < n) {                           \
-                Py_UCS4 next = data[i + 1] > last ? last : data[i + 1];                      \
-                inner = kind[next] == WORD;                                                   \
-            }                                                                                 \
-            if (k == WORD || inner) {                                                         \
-                if (!open) {                                                                  \
-                    open = 1;                                                                 \
-                    acc = 0;                                                                  \
-                    power = 1;                                                                \
-                    length = 0;                                                               \
-                    all_digits = 1;                                                           \
-                    out_line[count] = line;                                                   \
-                }                                                                             \
-                acc += (uint64_t)fold[c] * power;                                             \
-                power *= P1;                                                                  \
-                length++;                                                                     \
-                all_digits &= digit[c] != 0;                                                  \
-            } else {                                                                          \
-                if (open) {                                                                   \
-                    out_hash[count] = scramble(acc ^ (length * P2));                          \
-                    out_numeric[count] = (char)all_digits;                                    \
-                    count++;                                                                  \
-                    open = 0;                                                                 \
-                }                                                                             \
-                if (k == UNSPACED) { /* each letter of an unspaced script is a token */       \
-                    out_line[count] = line;                                                   \
-                    out_hash[count] = scramble((uint64_t)fold[c] ^ P2);                       \
-                    out_numeric[count] = (char)(digit[c] != 0);                               \
-                    count++;                                                                  \
-                } else if (k == NEWLINE) {                                                    \
-                    line++;                                                                   \
-                }                                                                             \
-            }                                                                                 \
-            previous = k;                                                                     \
-        }                                                                                     \
-        if (open) {                                                                           \
-            out_hash[count] = scramble(acc ^ (length * P2));                                  \
-            out_numeric[count] = (char)all_digits;                                            \
-            count++;                                                                          \
-        }                                                                                     \
-        *line_count = line + 1 - first_line;                                                  \
-        return count;                                                                         \
+                           Py_ssize_t *out_line, char *out_numeric, Py_ssize_t first_line,     \
+                           Py_ssize_t *line_count) {                                           \
+        const uint8_t *kind = (const uint8_t *)t->kind.buf;                                    \
+        const uint32_t *fold = (const uint32_t *)t->fold.buf;                                  \
+        const uint8_t *digit = (const uint8_t *)t->digit.buf;                                  \
+        const Py_UCS4 last = (Py_UCS4)(t->size - 1);                                           \
+        Py_ssize_t count = 0, line = first_line, i = 0;                                        \
+        while (i < n) {                                                                        \
+            Py_UCS4 c = data[i] > last ? last : data[i];                                       \
+            const int k = kind[c];                                                             \
+            if (k == WORD) {                                                                   \
+                const Py_ssize_t start = i;                                                    \
+                uint64_t acc = 0, power = 1;                                                   \
+                int all_digits = 1;                                                            \
+                out_line[count] = line;                                                        \
+                for (;;) {                                                                     \
+                    acc += (uint64_t)fold[c] * power;                                          \
+                    power *= P1;                                                               \
+                    all_digits &= digit[c] != 0;                                               \
+                    if (++i == n) break;                                                       \
+                    c = data[i] > last ? last : data[i];                                       \
+                    if (kind[c] == WORD) continue;                                             \
+                    /* an apostrophe between two letters belongs to the word (don't) */        \
+                    if (kind[c] != APOSTROPHE || i + 1 == n) break;                            \
+                    if (kind[data[i + 1] > last ? last : data[i + 1]] != WORD) break;          \
+                }                                                                              \
+                out_hash[count] = scramble(acc ^ ((uint64_t)(i - start) * P2));                \
+                out_numeric[count] = (char)all_digits;                                         \
+                count++;                                                                       \
+                continue; /* at the character after the word */                                \
+            }                                                                                  \
+            if (k == UNSPACED) { /* each letter of an unspaced script is a token */            \
+                out_line[count] = line;                                                        \
+                out_hash[count] = scramble((uint64_t)fold[c] ^ P2);                            \
+                out_numeric[count] = (char)(digit[c] != 0);                                    \
+                count++;                                                                       \
+            } else if (k == NEWLINE) {                                                         \
+                line++;                                                                        \
+            }                                                                                  \
+            i++;                                                                               \
+        }                                                                                      \
+        *line_count = line + 1 - first_line;                                                   \
+        return count;                                                                          \
     }
 
 TOKENISE(tokenise_ucs1, Py_UCS1)
