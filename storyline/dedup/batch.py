@@ -28,7 +28,7 @@ when its turn comes, and the stage re-analyses alone one whose boilerplate chang
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from itertools import pairwise
 
 import numpy as np
@@ -238,7 +238,6 @@ class Prepared:
     text: str  # the text analysed (the article's, unless it was changed since)
     batch: TokenBatch
     number: int  # of the article in ``batch``
-    lines: Lines  # fingerprints, no boilerplate marked
     eligible: list[int]  # outlet fingerprints of the short lines, signed: what decides
     generic: npt.NDArray[np.bool_]  # lines a generic pattern matches
     analysis: Analysis  # with the boilerplate known when the batch was prepared
@@ -383,32 +382,24 @@ def prepare_batch(
     bands = _band_keys(bodies, s)
     picked, anchor_starts = anchors_batch(bodies, s.anchor_rate, s.anchors)
     eligible_starts = np.searchsorted(counted, lines.bounds).tolist()
-    unmarked = np.zeros(marked.size, dtype=np.bool_)
     word_starts = bodies.starts.tolist()
     entries = []
     for number, article in enumerate(articles):
-        found = lines.of(number, unmarked)
-        low, high = lines.bounds[number], lines.bounds[number + 1]
-        decided = Lines(
-            found.index, found.hashes, found.words, found.keys, found.short, marked[low:high]
-        )
-        shingles = bodies.shingles(number)
+        found = lines.of(number, marked)
         start, end = word_starts[number], word_starts[number + 1]
-        body = Body(
-            shingles, end - start, found.hashes, bodies.words[start:end], body_texts[number]
-        )
+        words = bodies.words[start:end]
+        body = Body(bodies.shingles(number), end - start, found.hashes, words, body_texts[number])
         mine = eligible[eligible_starts[number] : eligible_starts[number + 1]]
         band = bands.get(number)
         if band is not None:
             keys_of = picked[anchor_starts[number] : anchor_starts[number + 1]]
         else:
             band, keys_of = [], []
-        seen_here = frozenset(often.get(number, ()))
-        analysis = Analysis(decided, body, band, keys_of, (tuple(mine), seen_here))
+        decided = (tuple(mine), frozenset(often.get(number, ())))
+        analysis = Analysis(found, body, band, keys_of, decided)
+        low, high = lines.bounds[number], lines.bounds[number + 1]
         entries.append(
-            Prepared(
-                article, article.text, tokens, number, found, mine, generic[low:high], analysis
-            )
+            Prepared(article, article.text, tokens, number, mine, generic[low:high], analysis)
         )
     if not index.prefetch:
         return entries, None
@@ -474,8 +465,10 @@ def reconfirm(
     (the stage then analyses the article alone)."""
     counts = lookups.line_counts(prepared.eligible)
     needed = settings.boilerplate_articles - 1
-    now = boilerplate.decide(prepared.text, prepared.lines, counts, needed, prepared.generic)
-    if np.array_equal(now.boilerplate, prepared.analysis.lines.boilerplate):
-        eligible = tuple(prepared.eligible)
-        return replace(prepared.analysis, decided=(eligible, seen_often(counts, needed)))
+    then = prepared.analysis
+    # deciding reads the lines' fingerprints, never what was marked on them before
+    now = boilerplate.decide(prepared.text, then.lines, counts, needed, prepared.generic)
+    if np.array_equal(now.boilerplate, then.lines.boilerplate):
+        decided = (then.decided[0], seen_often(counts, needed))
+        return Analysis(then.lines, then.body, then.bands, then.anchors, decided)
     return None

@@ -386,13 +386,16 @@ class Deduplicator(BaseStage):
         (or of nothing): the lines it shares with what it copies are that article's
         lines, not its outlet's habits, so they are not counted for the outlet."""
         lines = analysis.lines
-        counted = lines.keys[lines.short] if lines.keys.size else lines.keys
-        if counted.size and kind is not None:
+        counted: Sequence[int] = analysis.decided[0]  # the outlet keys of its short lines
+        if counted and kind is not None:
             if kind == "exact":
-                counted = counted[:0]
+                counted = ()
             elif copied is not None:
                 theirs = set(self._body_of(copied).lines.tolist())
-                counted = counted[[h not in theirs for h in lines.hashes[lines.short].tolist()]]
+                mine = lines.hashes[lines.short].tolist()  # the same lines, in the same order
+                counted = [
+                    key for key, line in zip(counted, mine, strict=True) if line not in theirs
+                ]
         return NewDoc(
             id=article.id,
             root=root,
@@ -401,8 +404,13 @@ class Deduplicator(BaseStage):
             text_hash=digest,
             bands=analysis.bands,
             anchors=analysis.anchors,
-            lines=to_signed(distinct(counted)),
+            lines=sorted(set(counted), key=_unsigned),  # as sorted unsigned, then stored
             text=article.text,
             outlet=article.outlet,
             link=article.copy_of,
         )
+
+
+def _unsigned(key: int) -> int:
+    """A signed 64-bit key as the unsigned hash it stores."""
+    return key & 0xFFFF_FFFF_FFFF_FFFF
