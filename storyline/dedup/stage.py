@@ -262,7 +262,7 @@ class Deduplicator(BaseStage):
             kept = ~dropped[tokens.line]
             words, numeric = tokens.hashes[kept], tokens.numeric[kept]
             raw = text.split("\n")
-            body_text = "\n".join(raw[i] for i in np.flatnonzero(~dropped[: len(raw)]).tolist())
+            body_text = "\n".join([raw[i] for i in np.flatnonzero(~dropped[: len(raw)]).tolist()])
         else:
             words = tokens.hashes
         ordered = shingle(words, self.settings.shingle_words)
