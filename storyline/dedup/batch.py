@@ -161,9 +161,11 @@ def bodies_batch(
     if marked.any():
         dropped = np.zeros(tokens.lines, dtype=np.bool_)
         dropped[lines.at[marked]] = True
-        gone = dropped[tokens.line].nonzero()[0]  # few: the tokens of boilerplate lines
-        words, numeric = np.delete(tokens.hashes, gone), np.delete(tokens.numeric, gone)
-        starts = batch.token_starts - np.searchsorted(gone, batch.token_starts)
+        lost = dropped[tokens.line]
+        kept = ~lost
+        words, numeric = np.compress(kept, tokens.hashes), np.compress(kept, tokens.numeric)
+        # each body starts as many tokens earlier as its text's predecessors lost
+        starts = batch.token_starts - np.searchsorted(lost.nonzero()[0], batch.token_starts)
     else:
         words, numeric, starts = tokens.hashes, tokens.numeric, batch.token_starts
     ordered = shingle(words, size)
