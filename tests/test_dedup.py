@@ -994,6 +994,11 @@ def varied_texts(seed: int, count: int) -> list[str]:
     return texts
 
 
+def lines_owners(texts: list[str]) -> list[int]:
+    """The number of the text of each line of a batch of texts."""
+    return [number for number, text in enumerate(texts) for _ in text.split("\n")]
+
+
 def test_dedup_batch_steps_give_each_texts_own_values(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every step of a batch's analysis against the one-text function it stands for, on
     varied texts, with outlet line counts that make some lines boilerplate."""
@@ -1005,8 +1010,14 @@ def test_dedup_batch_steps_give_each_texts_own_values(monkeypatch: pytest.Monkey
     outlets = [random.Random(n).choice([None, "A", "The Valley Ledger"]) for n in range(len(texts))]
     tokens = sketch.tokenise_many(texts)
     lines = batch.fingerprint_batch(tokens, outlets, max_words)
-    raw = "\n".join(texts).split("\n")
-    generic = batch.generic_batch(raw, lines)
+    spans = batch.LineSpans.of(texts, tokens.line_starts)
+    raw = [line for text in texts for line in text.split("\n")]
+    assert len(spans.starts) == len(raw)
+    assert [
+        texts[owner][a:b]
+        for owner, a, b in zip(lines_owners(texts), spans.starts, spans.ends, strict=True)
+    ] == raw
+    generic = batch.generic_batch(texts, spans, lines)
     alone = [
         boilerplate.fingerprint_lines(sketch.tokenise(t), o, max_words)
         for t, o in zip(texts, outlets, strict=True)
@@ -1027,6 +1038,11 @@ def test_dedup_batch_steps_give_each_texts_own_values(monkeypatch: pytest.Monkey
     marked = np.concatenate(decided) if decided else np.zeros(0, dtype=np.bool_)
     assert marked.any() and not marked.all()
     bodies = batch.bodies_batch(tokens, lines, marked, size)
+    body_texts = batch._body_texts(texts, spans, tokens, lines, marked)
+    for number, text in enumerate(texts):
+        gone = set(alone[number].index[decided[number]].tolist())
+        kept = [line for at, line in enumerate(text.split("\n")) if at not in gone]
+        assert body_texts[number] == "\n".join(kept), repr(text)
     words_alone = []
     for number, text in enumerate(texts):
         mine = sketch.tokenise(text)
@@ -1042,6 +1058,7 @@ def test_dedup_batch_steps_give_each_texts_own_values(monkeypatch: pytest.Monkey
     compiled = batch.anchors_batch(bodies, rate, limit)
     monkeypatch.setattr(sketch, "compiled", None)
     assert batch.anchors_batch(bodies, rate, limit) == compiled
+    assert batch.LineSpans.of(texts, tokens.line_starts) == spans
     picked, starts = compiled
     for number, (words, numeric) in enumerate(words_alone):
         ordered = sketch.shingle(words, size)

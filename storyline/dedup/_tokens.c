@@ -438,6 +438,45 @@ done:
     return Py_BuildValue("NNN", index, fingerprints, counts);
 }
 
+/* line_ends(texts) -> bytearray of intp: where each line of each text ends in its text
+ * (at its line break, or at the text's end for its last line), the texts' lines one
+ * after another: text.split("\n") of each without making a string of every line. */
+static PyObject *line_ends(PyObject *self, PyObject *args) {
+    PyObject *texts;
+    if (!PyArg_ParseTuple(args, "O!", &PyList_Type, &texts)) return NULL;
+    const Py_ssize_t count = PyList_GET_SIZE(texts);
+    Py_ssize_t most = 0; /* a text of n characters has at most n + 1 lines */
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *text = PyList_GET_ITEM(texts, i);
+        if (!PyUnicode_Check(text)) {
+            PyErr_SetString(PyExc_TypeError, "texts: a list of str");
+            return NULL;
+        }
+        most += PyUnicode_GET_LENGTH(text) + 1;
+    }
+    PyObject *found = PyByteArray_FromStringAndSize(NULL, most * (Py_ssize_t)sizeof(Py_ssize_t));
+    if (found == NULL) return NULL;
+    Py_ssize_t *out = (Py_ssize_t *)PyByteArray_AS_STRING(found), lines = 0;
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *text = PyList_GET_ITEM(texts, i);
+        const Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+        for (Py_ssize_t at = 0;; at++) {
+            at = PyUnicode_FindChar(text, '\n', at, n, 1);
+            if (at == -2) {
+                Py_DECREF(found);
+                return NULL;
+            }
+            out[lines++] = at < 0 ? n : at;
+            if (at < 0) break;
+        }
+    }
+    if (PyByteArray_Resize(found, lines * (Py_ssize_t)sizeof(Py_ssize_t)) < 0) {
+        Py_DECREF(found);
+        return NULL;
+    }
+    return found;
+}
+
 /* shared(left, right) -> how many values two sorted sets of distinct uint64 hold in
  * common: the count of sketch.compare, one merge of the two instead of a binary search
  * for every value of the smaller. The merge steps without branches (each step moves
@@ -473,6 +512,7 @@ static PyMethodDef methods[] = {
     {"shingles", shingles, METH_VARARGS, "The hash of every run of consecutive tokens."},
     {"line_hashes", line_hashes, METH_VARARGS, "The lines holding tokens, fingerprinted."},
     {"shared", shared, METH_VARARGS, "How many values two sorted sets hold in common."},
+    {"line_ends", line_ends, METH_VARARGS, "Where each line of each text ends."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -48,6 +48,7 @@ from .sketch import (
     Tokens,
     _band_polynomial,
     anchors_many,
+    line_ends,
     line_hashes,
     mix,
     shingle,
@@ -70,6 +71,7 @@ class BatchLines:
     keys: U64  # fingerprints tied to the outlet; meaningless where it is unknown
     short: npt.NDArray[np.bool_]
     counted: npt.NDArray[np.bool_]  # short, the outlet known: a count can make it boilerplate
+    text: npt.NDArray[np.intp]  # the text of each line, by its number in the batch
     bounds: list[int]  # first line of each text, and the total after the last
     known: list[bool]  # whether each text's outlet is known
 
@@ -108,21 +110,45 @@ def fingerprint_batch(
         mix(hashes ^ salt[text_of]),
         short,
         short & np.array(known, dtype=np.bool_)[text_of],
+        text_of,
         bounds.tolist(),
         known,
     )
 
 
-def generic_batch(raw: Sequence[str], lines: BatchLines) -> npt.NDArray[np.bool_]:
+@dataclass(frozen=True, slots=True)
+class LineSpans:
+    """Where every line of a batch's texts (``text.split("\\n")``, the texts' lines one
+    after another) starts and ends in its text; NFKC never adds or removes a line break,
+    so these are the lines the tokens were numbered by."""
+
+    starts: list[int]
+    ends: list[int]
+
+    @classmethod
+    def of(cls, texts: list[str], line_starts: npt.NDArray[np.intp]) -> LineSpans:
+        """The spans of ``texts`` (``line_starts``: the first line of each, and the total)."""
+        ends = line_ends(texts)
+        starts = np.empty_like(ends)
+        starts[1:] = ends[:-1] + 1  # past the line break ending the line before
+        starts[line_starts[:-1]] = 0
+        return cls(starts.tolist(), ends.tolist())
+
+
+def generic_batch(
+    texts: Sequence[str], spans: LineSpans, lines: BatchLines
+) -> npt.NDArray[np.bool_]:
     """:func:`boilerplate.generic_lines` of every text of the batch: which of its short
-    lines a generic pattern matches (``raw``: the lines of the batch, ``split("\n")``
-    of each text one after another; NFKC never adds or removes a line break, so they
-    are the lines the tokens were numbered by)."""
+    lines a generic pattern matches."""
     found = np.zeros(lines.at.size, dtype=np.bool_)
     candidates = lines.short.nonzero()[0]
     if candidates.size:
-        generic = boilerplate.generic
-        found[candidates] = [generic(raw[at]) for at in lines.at[candidates].tolist()]
+        generic, starts, ends = boilerplate.generic, spans.starts, spans.ends
+        owners = lines.text[candidates].tolist()
+        found[candidates] = [
+            generic(texts[owner][starts[at] : ends[at]])
+            for owner, at in zip(owners, lines.at[candidates].tolist(), strict=True)
+        ]
     return found
 
 
@@ -362,8 +388,8 @@ def prepare_batch(
     texts = [article.text for article in articles]
     tokens = tokenise_many(texts)
     lines = fingerprint_batch(tokens, [a.outlet for a in articles], s.boilerplate_max_words)
-    raw = "\n".join(texts).split("\n")
-    generic = generic_batch(raw, lines)
+    spans = LineSpans.of(texts, tokens.line_starts)
+    generic = generic_batch(texts, spans, lines)
     # the outlet lines a count can make boilerplate, what the index counted of them
     counted = lines.counted.nonzero()[0]
     eligible = to_signed(lines.keys[counted])
@@ -380,7 +406,7 @@ def prepare_batch(
         for owner, hit in zip(owners.tolist(), hits.tolist(), strict=True):
             often.setdefault(owner, set()).add(eligible[hit])
     bodies = bodies_batch(tokens, lines, marked, s.shingle_words)
-    body_texts = _body_texts(texts, raw, tokens, lines, marked)
+    body_texts = _body_texts(texts, spans, tokens, lines, marked)
     bands = _band_keys(bodies, s)
     picked, anchor_starts = anchors_batch(bodies, s.anchor_rate, s.anchors)
     eligible_starts = np.searchsorted(counted, lines.bounds).tolist()
@@ -420,25 +446,28 @@ def prepare_batch(
 
 def _body_texts(
     texts: Sequence[str],
-    raw: Sequence[str],
+    spans: LineSpans,
     tokens: TokenBatch,
     lines: BatchLines,
     marked: npt.NDArray[np.bool_],
 ) -> list[str]:
-    """Each text without its lines ``marked`` as boilerplate (``raw``: the batch's lines)."""
+    """Each text without its lines ``marked`` as boilerplate: the runs of lines between
+    those, each one slice of the text, joined by line breaks."""
     found = list(texts)
     where = marked.nonzero()[0]
     if where.size:
-        owners = np.searchsorted(lines.bounds, where, side="right") - 1
         gone: dict[int, list[int]] = {}
-        for owner, line in zip(owners.tolist(), lines.index[where].tolist(), strict=True):
-            gone.setdefault(owner, []).append(line)
-        starts = tokens.line_starts.tolist()
-        for owner, numbers in gone.items():
-            kept = list(raw[starts[owner] : starts[owner + 1]])
-            for number in reversed(numbers):  # in order already: delete from the last
-                del kept[number]
-            found[owner] = "\n".join(kept)
+        for owner, at in zip(lines.text[where].tolist(), lines.at[where].tolist(), strict=True):
+            gone.setdefault(owner, []).append(at)
+        firsts, starts, ends = tokens.line_starts.tolist(), spans.starts, spans.ends
+        for owner, dropped in gone.items():
+            text, runs = texts[owner], []
+            first = firsts[owner]
+            for at in [*dropped, firsts[owner + 1]]:  # in order; the text's end closes the last
+                if at > first:
+                    runs.append(text[starts[first] : ends[at - 1]])
+                first = at + 1
+            found[owner] = "\n".join(runs)
     return found
 
 

@@ -298,6 +298,20 @@ def _compiled_words(texts: list[str]) -> TokenBatch:
     return TokenBatch(tokens, starts, np.frombuffer(token_starts, dtype=np.intp))
 
 
+def line_ends(texts: list[str]) -> npt.NDArray[np.intp]:
+    """Where each line of each text (``text.split("\\n")``) ends in its text, the texts'
+    lines one after another: the lines without a string made for each."""
+    if compiled is not None:
+        return np.frombuffer(compiled.line_ends(texts), dtype=np.intp)
+    ends = []
+    for text in texts:
+        end = -1
+        for line in text.split("\n"):
+            end += len(line) + 1
+            ends.append(end)
+    return np.array(ends, dtype=np.intp)
+
+
 def _code_points(text: str) -> npt.NDArray[np.uint32]:
     """The text's code points, those above the tables as the tables' last one."""
     codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
