@@ -497,9 +497,11 @@ def reconfirm(
     counts = lookups.line_counts(prepared.eligible)
     needed = settings.boilerplate_articles - 1
     then = prepared.analysis
+    seen = seen_often(counts, needed)
+    if seen == then.decided[1]:  # the same lines counted often enough: the same lines marked
+        return then
     # deciding reads the lines' fingerprints, never what was marked on them before
     now = boilerplate.decide(prepared.text, then.lines, counts, needed, prepared.generic)
     if np.array_equal(now.boilerplate, then.lines.boilerplate):
-        decided = (then.decided[0], seen_often(counts, needed))
-        return Analysis(then.lines, then.body, then.bands, then.anchors, decided)
+        return Analysis(then.lines, then.body, then.bands, then.anchors, (then.decided[0], seen))
     return None
