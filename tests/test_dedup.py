@@ -474,6 +474,8 @@ def test_dedup_compiled_tokeniser_gives_the_numpy_tokens(monkeypatch: pytest.Mon
     ]  # fmt: skip
     rng = random.Random(5)
     texts = ["", "'", "'a'", "a'", "'a", "a''b", "\n\n", WATER_MAIN, GERMAN, RUSSIAN]
+    # marks and composable halves at line edges: a text is normalised line by line
+    texts += ["e\n\u0301", "\u1100\n\u1161x", "ﬁ\n\u0301é\n\u00a0", "A\u0308\n" * 3]
     texts += ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 30))) for _ in range(3000)]
     compiled = [sketch.tokenise(text) for text in texts]
     batch = sketch.tokenise_many(texts)

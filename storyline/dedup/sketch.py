@@ -277,10 +277,21 @@ def _tokenise_joined(texts: list[str]) -> TokenBatch:
 
 
 def _normalised_where_it_matters(text: str) -> str:
-    """``text``, or its NFKC form when that may change its words (the compiled check)."""
-    if not text.isascii() and compiled.marked(text, _nfkc_matters()):
-        return normalise(text)
-    return text
+    """``text`` with the lines whose NFKC form may change their words normalised (the
+    compiled check).
+
+    NFKC composes and reorders only between a starter and the marks after it, and a
+    line break neither composes with anything nor is produced or removed, so the NFKC
+    form of a text is that of its lines joined; the words of a line are those of its
+    NFKC form unless it holds such a character. Normalising a long text costs as much
+    as tokenising it, and only a line or two of it is ever concerned."""
+    matters = _nfkc_matters()
+    if text.isascii() or not compiled.marked(text, matters):
+        return text
+    lines = text.split("\n")
+    return "\n".join(
+        [normalise(line) if compiled.marked(line, matters) else line for line in lines]
+    )
 
 
 def _compiled_words(texts: list[str]) -> TokenBatch:
