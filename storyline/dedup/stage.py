@@ -41,6 +41,7 @@ direction; identical texts are, once they hold ``shingle_words`` distinct shingl
 
 from __future__ import annotations
 
+import bisect
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from typing import ClassVar
@@ -404,13 +405,16 @@ class Deduplicator(BaseStage):
             text_hash=digest,
             bands=analysis.bands,
             anchors=analysis.anchors,
-            lines=sorted(set(counted), key=_unsigned),  # as sorted unsigned, then stored
+            lines=_in_unsigned_order(counted),
             text=article.text,
             outlet=article.outlet,
             link=article.copy_of,
         )
 
 
-def _unsigned(key: int) -> int:
-    """A signed 64-bit key as the unsigned hash it stores."""
-    return key & 0xFFFF_FFFF_FFFF_FFFF
+def _in_unsigned_order(keys: Sequence[int]) -> list[int]:
+    """Distinct signed 64-bit keys in the order of the unsigned hashes they store: the
+    non-negative ones, then the negative ones (those of 2**63 and above)."""
+    ordered = sorted(set(keys))
+    split = bisect.bisect_left(ordered, 0)
+    return ordered[split:] + ordered[:split]
