@@ -4,19 +4,21 @@ Most of what copy detection derives from a text is a handful of numpy operations
 over its characters, words or shingles, and for a news article the fixed cost of
 each call (about a microsecond) is comparable to its work. Here every step runs
 once over a whole batch, on the texts' lines, words and shingles concatenated, and
-the batch is cut into its texts only at the end. The texts are tokenised as one
-(joined by line breaks, which no token spans); line fingerprints are computed over
-all the tokens, and the boilerplate decisions over all the lines (one lookup of the
-outlet line counts, the generic patterns tried on the batch's short lines); the
-bodies' words are the tokens of the lines kept, shingled as one; each body's
+the batch is cut into its texts only at the end. The texts are tokenised as one (as
+if joined by line breaks, which no token spans: the compiled tokeniser reads them
+as a list in one call); line fingerprints are computed over all the tokens; each
+line of the batch is found as a span of its text (one compiled scan for line breaks,
+no string made for every line), and the boilerplate decisions are made over all the
+lines (one lookup of the outlet line counts, the generic patterns tried on the
+batch's short lines only); the bodies' words are the tokens of the lines kept,
+shingled as one, and a body's text is its text's runs of kept lines; each body's
 distinct shingles come from sorting its own stretch of that array in place and one
 comparison of neighbours over the batch; the anchors of every body are picked in one
-compiled call that stops at each body's first few (:func:`sketch.anchors` for each
-body without the compiled module); rensa signs every body in one call and the band
-keys of all of them are one matrix product. Every hash is independent of where its
-tokens start, so each text gets exactly the values the one-at-a-time functions of
-:mod:`storyline.dedup.sketch` and :mod:`storyline.dedup.boilerplate` give it; tests
-check each step against them.
+compiled call that stops at each body's first few (:func:`sketch.anchors_many`);
+rensa signs every body in one call and the band keys of all of them are one matrix
+product. Every hash is independent of where its tokens start, so each text gets
+exactly the values the one-at-a-time functions of :mod:`storyline.dedup.sketch` and
+:mod:`storyline.dedup.boilerplate` give it; tests check each step against them.
 
 Which lines are boilerplate depends on what the index has counted, which changes
 as the batch's articles are added; :func:`prepare_batch` analyses the batch with the

@@ -14,6 +14,11 @@ anchors: the shingles whose hash is 0 modulo ``anchor_rate``, a sample that two
 texts share wherever they share text, which is what finds a teaser inside its
 full article. :func:`compare` measures two shingle sets exactly.
 
+The tokeniser, shingles, line fingerprints, the anchors of a batch's bodies and the
+overlap of two sets are also compiled (``_tokens.c``: one pass where numpy makes a
+dozen calls); the compiled forms are used when built, and the numpy ones here are
+the reference that tests compare them with on every kind of text.
+
 Every hash is stable across processes and platforms (no ``hash()``), because
 band keys, anchors and line fingerprints are stored.
 """
