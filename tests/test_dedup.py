@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from storyline.config import Config
@@ -473,6 +474,8 @@ def test_dedup_compiled_tokeniser_gives_the_numpy_tokens(monkeypatch: pytest.Mon
     ]  # fmt: skip
     rng = random.Random(5)
     texts = ["", "'", "'a'", "a'", "'a", "a''b", "\n\n", WATER_MAIN, GERMAN, RUSSIAN]
+    # marks and composable halves at line edges: a text is normalised line by line
+    texts += ["e\n\u0301", "\u1100\n\u1161x", "ﬁ\n\u0301é\n\u00a0", "A\u0308\n" * 3]
     texts += ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 30))) for _ in range(3000)]
     compiled = [sketch.tokenise(text) for text in texts]
     batch = sketch.tokenise_many(texts)
@@ -884,15 +887,17 @@ def test_dedup_batch_analysis_is_the_analysis_of_each_text_alone() -> None:
         assert prepared.tokens.line.tolist() == tokens.line.tolist()
 
 
-@pytest.mark.parametrize("joined", [1 << 16, 40])
+@pytest.mark.parametrize(("joined", "compiled"), [(1 << 16, True), (1 << 16, False), (40, False)])
 def test_dedup_tokenising_a_batch_gives_each_texts_tokens(
-    joined: int, monkeypatch: pytest.MonkeyPatch
+    joined: int, compiled: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Tokenised as one or (texts longer than a pass holds) in several passes."""
+    """Tokenised as one or (by numpy, texts longer than a pass holds) in several passes."""
     from storyline.dedup import sketch
     from storyline.dedup.sketch import tokenise_many
 
     monkeypatch.setattr(sketch, "JOINED_CHARACTERS", joined)
+    if not compiled:
+        monkeypatch.setattr(sketch, "compiled", None)
     pieces = ["a", "É", "e\u0301", "\u00a0", "’", "'", "\n", " ", "ﬁ", "Ａ", "3", "東", "は", "x"]
     rng = random.Random(11)
     texts = ["", "\n", WATER_MAIN, CHINESE, MIXED]
@@ -952,3 +957,206 @@ def test_dedup_pipe_analyses_in_batches_and_links_the_same() -> None:
     piped = list(stage.pipe([article(*item) for item in stream()], batch_size=3))
     assert links_of(piped) == links_of(alone)
     assert list(stage.pipe([])) == []
+
+
+def varied_texts(seed: int, count: int) -> list[str]:
+    """Texts of every shape a batch meets: boilerplate lines, empty texts and lines,
+    texts shorter than a shingle, one word repeated, numbers, function words,
+    scripts without spaces, and pieces of the stage's own articles."""
+    rng = random.Random(seed)
+    vocabulary = (
+        "the of and a in water main burst street city der die und в и на "
+        "2016 41,000 3.5 東 京 都 は 晴 れ ก ข Москва Сеул naïve don't l’été ＡＢＣ"
+    ).split()
+    boilerplate_lines = [
+        "Advertisement",
+        "Source: Read Full Article",
+        "Share this:",
+        "Sign up for our newsletter to get the news in your inbox",
+        "© 2024 The Valley Ledger",
+        LEDGER_FOOTER,
+        "Updated 10:42",
+    ]
+    whole = [WATER_MAIN, GERMAN, RUSSIAN, CHINESE, MIXED, *LEDGER_STORIES]
+    texts = ["", "\n", "water", "water main", " ".join(["water"] * 40), "  \n\n  "]
+    while len(texts) < count:
+        lines = []
+        for _ in range(rng.randint(0, 8)):
+            kind = rng.random()
+            if kind < 0.25:
+                lines.append(rng.choice(boilerplate_lines))
+            elif kind < 0.35:
+                lines.append("")
+            elif kind < 0.5:
+                lines.append(rng.choice(paragraphs(rng.choice(whole))))
+            else:
+                size = rng.choice([1, 2, 3, 5, 12, 40])
+                lines.append(" ".join(rng.choice(vocabulary) for _ in range(size)))
+        texts.append("\n".join(lines))
+    return texts
+
+
+def lines_owners(texts: list[str]) -> list[int]:
+    """The number of the text of each line of a batch of texts."""
+    return [number for number, text in enumerate(texts) for _ in text.split("\n")]
+
+
+def test_dedup_batch_steps_give_each_texts_own_values(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every step of a batch's analysis against the one-text function it stands for, on
+    varied texts, with outlet line counts that make some lines boilerplate."""
+    from storyline.dedup import batch, boilerplate, sketch
+
+    settings = deduplicator().settings
+    size, max_words = settings.shingle_words, settings.boilerplate_max_words
+    texts = varied_texts(3, 300)
+    outlets = [random.Random(n).choice([None, "A", "The Valley Ledger"]) for n in range(len(texts))]
+    tokens = sketch.tokenise_many(texts)
+    lines = batch.fingerprint_batch(tokens, outlets, max_words)
+    spans = batch.LineSpans.of(texts, tokens.line_starts)
+    raw = [line for text in texts for line in text.split("\n")]
+    assert len(spans.starts) == len(raw)
+    assert [
+        texts[owner][a:b]
+        for owner, a, b in zip(lines_owners(texts), spans.starts, spans.ends, strict=True)
+    ] == raw
+    generic = batch.generic_batch(texts, spans, lines)
+    alone = [
+        boilerplate.fingerprint_lines(sketch.tokenise(t), o, max_words)
+        for t, o in zip(texts, outlets, strict=True)
+    ]
+    # every other outlet line counted often enough to be boilerplate
+    counts = {
+        key: 3 for mine in alone if mine.keys.size for key in sketch.to_signed(mine.keys)[::2]
+    }
+    decided = []
+    for number, (text, mine) in enumerate(zip(texts, alone, strict=True)):
+        got = lines.of(number, np.zeros(lines.at.size, dtype=np.bool_))
+        for field in ("index", "hashes", "words", "keys", "short", "boilerplate"):
+            assert getattr(got, field).tolist() == getattr(mine, field).tolist(), (field, text)
+        found = boilerplate.generic_lines(text, mine)
+        low, high = lines.bounds[number], lines.bounds[number + 1]
+        assert generic[low:high].tolist() == found.tolist(), repr(text)
+        decided.append(boilerplate.decide(text, mine, counts, 2, found).boilerplate)
+    marked = np.concatenate(decided) if decided else np.zeros(0, dtype=np.bool_)
+    assert marked.any() and not marked.all()
+    bodies = batch.bodies_batch(tokens, lines, marked, size)
+    body_texts = batch._body_texts(texts, spans, tokens, lines, marked)
+    for number, text in enumerate(texts):
+        gone = set(alone[number].index[decided[number]].tolist())
+        kept = [line for at, line in enumerate(text.split("\n")) if at not in gone]
+        assert body_texts[number] == "\n".join(kept), repr(text)
+    words_alone = []
+    for number, text in enumerate(texts):
+        mine = sketch.tokenise(text)
+        dropped = np.zeros(mine.lines, dtype=np.bool_)
+        dropped[alone[number].index[decided[number]]] = True
+        words = mine.hashes[~dropped[mine.line]]
+        words_alone.append((words, mine.numeric[~dropped[mine.line]]))
+        start, end = int(bodies.starts[number]), int(bodies.starts[number + 1])
+        assert bodies.words[start:end].tolist() == words.tolist(), repr(text)
+        expected = sketch.distinct(sketch.shingle(words, size))
+        assert bodies.shingles(number).tolist() == expected.tolist(), repr(text)
+    rate, limit = settings.anchor_rate, settings.anchors
+    compiled = batch.anchors_batch(bodies, rate, limit)
+    monkeypatch.setattr(sketch, "compiled", None)
+    assert batch.anchors_batch(bodies, rate, limit) == compiled
+    assert batch.LineSpans.of(texts, tokens.line_starts) == spans
+    picked, starts = compiled
+    for number, (words, numeric) in enumerate(words_alone):
+        ordered = sketch.shingle(words, size)
+        expected = sketch.anchors(ordered, words, numeric, size, rate, limit)
+        got = picked[starts[number] : starts[number + 1]]
+        assert got == sketch.to_signed(expected), repr(texts[number])
+    sets = [bodies.shingles(number) for number in range(len(texts))]
+    keys = batch.band_keys_batch(bodies.sets, bodies.set_starts, 64, 16, 7)
+    for number, mine in enumerate(sets):
+        if mine.size:
+            expected = sketch.band_keys(sketch.signature(mine, 64, 7), 16)
+            assert keys[number].tolist() == expected.tolist()
+
+
+@pytest.mark.parametrize("size", [1, 2, 4, 5])
+def test_dedup_compiled_anchors_are_the_numpy_anchors(size: int) -> None:
+    """The compiled pick of a batch's anchors against :func:`sketch.anchors` of each
+    body: bodies of every length (none, shorter than a shingle), shingles repeated,
+    function words and numbers, every rate and limit."""
+    from storyline.dedup import sketch
+
+    assert sketch.compiled is not None, "storyline.dedup._tokens was not built"
+    rng = random.Random(size)
+    stops = sketch.tokenise("the of and der und в и на a").hashes.tolist()
+    plain = sketch.tokenise("water main street city lake pipe crew 東 京").hashes.tolist()
+    for _ in range(200):
+        lengths = [rng.choice([0, 1, size - 1, size, 30, 200]) for _ in range(rng.randint(1, 6))]
+        words = np.array([rng.choice(stops + plain) for _ in range(sum(lengths))], dtype=np.uint64)
+        numeric = np.array([rng.random() < 0.1 for _ in range(words.size)], dtype=np.bool_)
+        starts = np.zeros(len(lengths) + 1, dtype=np.intp)
+        np.cumsum(lengths, out=starts[1:])
+        ordered = sketch.shingle(words, size)
+        rate, limit = rng.choice([0, 1, 2, 8]), rng.choice([0, 1, 3, 16])
+        picked, counts = sketch.anchors_many(ordered, words, numeric, starts, size, rate, limit)
+        got = picked.tolist()
+        cut = np.concatenate([[0], np.cumsum(counts)]).tolist()
+        for body in range(len(lengths)):
+            low, end = int(starts[body]), int(starts[body + 1])
+            mine = sketch.shingle(words[low:end], size)
+            expected = sketch.anchors(mine, words[low:end], numeric[low:end], size, rate, limit)
+            assert got[cut[body] : cut[body + 1]] == expected.tolist()
+
+
+def test_dedup_distinct_shingles_of_each_window_of_a_batch() -> None:
+    """Each body's distinct shingles found for the whole batch at once are those of
+    the body alone: windows empty, of one value, past the end, touching or apart,
+    their values repeated within and across them."""
+    from storyline.dedup.batch import _distinct_windows
+    from storyline.dedup.sketch import distinct
+
+    rng = random.Random(2)
+    for _ in range(500):
+        values = np.array([rng.randint(0, 6) for _ in range(rng.randint(0, 40))], dtype=np.uint64)
+        cuts = sorted(rng.randint(0, values.size + 3) for _ in range(2 * rng.randint(1, 5)))
+        lows, highs = np.array(cuts[::2], dtype=np.intp), np.array(cuts[1::2], dtype=np.intp)
+        sets, starts = _distinct_windows(values, lows, highs)
+        assert starts[-1] == sets.size
+        for number, (low, high) in enumerate(zip(lows.tolist(), highs.tolist(), strict=True)):
+            mine = sets[starts[number] : starts[number + 1]]
+            assert mine.tolist() == distinct(values[low:high]).tolist(), (values, low, high)
+
+
+def test_dedup_compiled_shingles_and_line_fingerprints_are_the_numpy_ones(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from storyline.dedup import sketch
+
+    assert sketch.compiled is not None, "storyline.dedup._tokens was not built"
+    texts = varied_texts(5, 200)
+    batch = sketch.tokenise_many(texts)
+    tokens = [batch.doc(number) for number in range(len(texts))] + [batch.tokens]
+    sizes = [0, 1, 2, 4, 5, 50]
+    compiled = [
+        ([sketch.shingle(t.hashes, size) for size in sizes], sketch.line_hashes(t)) for t in tokens
+    ]
+    monkeypatch.setattr(sketch, "compiled", None)
+    for mine, (shingles, lines) in zip(tokens, compiled, strict=True):
+        for size, got in zip(sizes, shingles, strict=True):
+            assert got.tolist() == sketch.shingle(mine.hashes, size).tolist(), size
+        for got, expected in zip(lines, sketch.line_hashes(mine), strict=True):
+            assert got.tolist() == expected.tolist()
+
+
+def test_dedup_compiled_overlap_is_the_numpy_overlap(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Shingle sets of every size and overlap (none, some, one inside the other, equal)."""
+    from storyline.dedup import sketch
+
+    assert sketch.compiled is not None, "storyline.dedup._tokens was not built"
+    rng = random.Random(4)
+    pairs = []
+    for _ in range(2000):
+        pool = [rng.getrandbits(64) for _ in range(rng.choice([1, 2, 10, 300]))]
+        left = sketch.distinct(np.array(rng.sample(pool, rng.randint(0, len(pool))), np.uint64))
+        right = sketch.distinct(np.array(rng.sample(pool, rng.randint(0, len(pool))), np.uint64))
+        pairs.append((left, right))
+    pairs.append((pairs[-1][0], pairs[-1][0]))
+    compiled = [sketch.compare(left, right) for left, right in pairs]
+    monkeypatch.setattr(sketch, "compiled", None)
+    assert compiled == [sketch.compare(left, right) for left, right in pairs]

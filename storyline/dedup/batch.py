@@ -3,12 +3,22 @@
 Most of what copy detection derives from a text is a handful of numpy operations
 over its characters, words or shingles, and for a news article the fixed cost of
 each call (about a microsecond) is comparable to its work. Here every step runs
-once over a whole batch: the texts are tokenised as one (joined by line breaks,
-which no token spans), line fingerprints, shingles and anchors are computed over
-the concatenated tokens and cut at the texts' bounds, rensa signs every body in
-one call and the band keys of all of them are one matrix product. Every hash is
-independent of where its tokens start, so each text gets exactly the values the
-one-at-a-time functions of :mod:`storyline.dedup.sketch` give it; a test checks it.
+once over a whole batch, on the texts' lines, words and shingles concatenated, and
+the batch is cut into its texts only at the end. The texts are tokenised as one (as
+if joined by line breaks, which no token spans: the compiled tokeniser reads them
+as a list in one call); line fingerprints are computed over all the tokens; each
+line of the batch is found as a span of its text (one compiled scan for line breaks,
+no string made for every line), and the boilerplate decisions are made over all the
+lines (one lookup of the outlet line counts, the generic patterns tried on the
+batch's short lines only); the bodies' words are the tokens of the lines kept,
+shingled as one, and a body's text is its text's runs of kept lines; each body's
+distinct shingles come from sorting its own stretch of that array in place and one
+comparison of neighbours over the batch; the anchors of every body are picked in one
+compiled call that stops at each body's first few (:func:`sketch.anchors_many`);
+rensa signs every body in one call and the band keys of all of them are one matrix
+product. Every hash is independent of where its tokens start, so each text gets
+exactly the values the one-at-a-time functions of :mod:`storyline.dedup.sketch` and
+:mod:`storyline.dedup.boilerplate` give it; tests check each step against them.
 
 Which lines are boilerplate depends on what the index has counted, which changes
 as the batch's articles are added; :func:`prepare_batch` analyses the batch with the
@@ -20,7 +30,8 @@ when its turn comes, and the stage re-analyses alone one whose boilerplate chang
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 import numpy.typing as npt
@@ -38,8 +49,8 @@ from .sketch import (
     TokenBatch,
     Tokens,
     _band_polynomial,
-    distinct,
-    is_stop,
+    anchors_many,
+    line_ends,
     line_hashes,
     mix,
     shingle,
@@ -47,46 +58,109 @@ from .sketch import (
     tokenise_many,
 )
 
+_NO_KEYS = np.zeros(0, dtype=np.uint64)
+
 
 @dataclass(frozen=True, slots=True)
-class BodyParts:
-    """One text's body as :meth:`Deduplicator._body` derives it."""
+class BatchLines:
+    """The lines holding words of every text of a batch, one text after another:
+    :func:`boilerplate.fingerprint_lines` of each text, concatenated."""
 
-    words: U64  # token hashes of the body, in order
-    numeric: npt.NDArray[np.bool_]
-    ordered: U64  # shingles in reading order
-    shingles: U64  # sorted, distinct
-    text: str
+    index: npt.NDArray[np.intp]  # line number in its own text (``text.split("\n")``)
+    at: npt.NDArray[np.intp]  # line number in the batch: the texts' lines one after another
+    hashes: U64
+    words: npt.NDArray[np.intp]
+    keys: U64  # fingerprints tied to the outlet; meaningless where it is unknown
+    short: npt.NDArray[np.bool_]
+    counted: npt.NDArray[np.bool_]  # short, the outlet known: a count can make it boilerplate
+    text: npt.NDArray[np.intp]  # the text of each line, by its number in the batch
+    bounds: list[int]  # first line of each text, and the total after the last
+    known: list[bool]  # whether each text's outlet is known
+
+    def of(self, number: int, marked: npt.NDArray[np.bool_]) -> Lines:
+        """The lines of one text, those of ``marked`` (a flag per line of the batch)
+        marked as boilerplate."""
+        low, high = self.bounds[number], self.bounds[number + 1]
+        keys = self.keys[low:high] if self.known[number] else _NO_KEYS
+        short = self.short[low:high]
+        return Lines(
+            self.index[low:high],
+            self.hashes[low:high],
+            self.words[low:high],
+            keys,
+            short,
+            marked[low:high],
+        )
 
 
 def fingerprint_batch(
     batch: TokenBatch, outlets: Sequence[str | None], max_words: int
-) -> list[Lines]:
-    """:func:`boilerplate.fingerprint_lines` of every text of the batch, none marked."""
-    index, hashes, counts = line_hashes(batch.tokens)
-    bounds = np.searchsorted(index, batch.line_starts)
+) -> BatchLines:
+    """:func:`boilerplate.fingerprint_lines` of every text of the batch."""
+    at, hashes, words = line_hashes(batch.tokens)
+    bounds = np.searchsorted(at, batch.line_starts)
     owners = [outlet_hash(outlet) for outlet in outlets]
-    per_line = np.repeat(
-        np.array([o if o is not None else 0 for o in owners], dtype=np.uint64), np.diff(bounds)
+    known = [owner is not None for owner in owners]
+    text_of = np.repeat(np.arange(len(owners)), np.diff(bounds))
+    salt = np.array([o if o is not None else 0 for o in owners], dtype=np.uint64)
+    short = words <= max_words
+    return BatchLines(
+        at - batch.line_starts[text_of],
+        at,
+        hashes,
+        words,
+        mix(hashes ^ salt[text_of]),
+        short,
+        short & np.array(known, dtype=np.bool_)[text_of],
+        text_of,
+        bounds.tolist(),
+        known,
     )
-    keys = mix(hashes ^ per_line)
-    short = counts <= max_words
-    found = []
-    for number, owner in enumerate(owners):
-        low, high = int(bounds[number]), int(bounds[number + 1])
-        lines = index[low:high] - batch.line_starts[number]
-        mine = keys[low:high] if owner is not None else np.zeros(0, dtype=np.uint64)
-        none = np.zeros(high - low, dtype=np.bool_)
-        found.append(Lines(lines, hashes[low:high], counts[low:high], mine, short[low:high], none))
+
+
+@dataclass(frozen=True, slots=True)
+class LineSpans:
+    """Where every line of a batch's texts (``text.split("\\n")``, the texts' lines one
+    after another) starts and ends in its text; NFKC never adds or removes a line break,
+    so these are the lines the tokens were numbered by."""
+
+    starts: list[int]
+    ends: list[int]
+
+    @classmethod
+    def of(cls, texts: list[str], line_starts: npt.NDArray[np.intp]) -> LineSpans:
+        """The spans of ``texts`` (``line_starts``: the first line of each, and the total)."""
+        ends = line_ends(texts)
+        starts = np.empty_like(ends)
+        starts[1:] = ends[:-1] + 1  # past the line break ending the line before
+        starts[line_starts[:-1]] = 0
+        return cls(starts.tolist(), ends.tolist())
+
+
+def generic_batch(
+    texts: Sequence[str], spans: LineSpans, lines: BatchLines
+) -> npt.NDArray[np.bool_]:
+    """:func:`boilerplate.generic_lines` of every text of the batch: which of its short
+    lines a generic pattern matches."""
+    found = np.zeros(lines.at.size, dtype=np.bool_)
+    candidates = lines.short.nonzero()[0]
+    if candidates.size:
+        generic, starts, ends = boilerplate.generic, spans.starts, spans.ends
+        owners = lines.text[candidates].tolist()
+        found[candidates] = [
+            generic(texts[owner][starts[at] : ends[at]])
+            for owner, at in zip(owners, lines.at[candidates].tolist(), strict=True)
+        ]
     return found
 
 
 @dataclass(frozen=True, slots=True)
-class Shingled:
-    """The bodies of a batch, concatenated: their words and shingles in reading order.
+class Bodies:
+    """The bodies of a batch, concatenated: their words and shingles in reading order,
+    and each body's sorted distinct shingles.
 
     Shingles are taken over the concatenation, so those spanning two bodies are
-    there too; each body's own are ``ordered[starts[i] : starts[i + 1] - size + 1]``.
+    there too; body ``i``'s own are ``ordered[low:high]`` for ``window(i)``.
     """
 
     words: U64
@@ -94,81 +168,94 @@ class Shingled:
     ordered: U64
     starts: npt.NDArray[np.intp]  # first word of each body, and the total after the last
     size: int
+    sets: U64  # each body's sorted distinct shingles, one body after another
+    set_starts: list[int]  # where each body's are in ``sets``, and the total after the last
 
     def window(self, number: int) -> tuple[int, int]:
         low, high = int(self.starts[number]), int(self.starts[number + 1])
         return low, max(low, high - self.size + 1)
 
+    def shingles(self, number: int) -> U64:
+        """The sorted distinct shingles of one body."""
+        return self.sets[self.set_starts[number] : self.set_starts[number + 1]]
+
 
 def bodies_batch(
-    batch: TokenBatch, texts: Sequence[str], lines: Sequence[Lines], size: int
-) -> tuple[list[BodyParts], Shingled]:
-    """The body of every text: its tokens without its boilerplate lines, shingled."""
+    batch: TokenBatch, lines: BatchLines, marked: npt.NDArray[np.bool_], size: int
+) -> Bodies:
+    """The body of every text: its tokens without the lines ``marked`` (boilerplate,
+    a flag per line of ``lines``), shingled, with each body's distinct shingles."""
     tokens = batch.tokens
-    dropped = np.zeros(tokens.lines, dtype=np.bool_)
-    for number, marked in enumerate(lines):
-        if marked.boilerplate.any():
-            dropped[marked.index[marked.boilerplate] + batch.line_starts[number]] = True
-    if dropped.any():
-        kept = ~dropped[tokens.line]
-        words, numeric = tokens.hashes[kept], tokens.numeric[kept]
-        running = np.zeros(kept.size + 1, dtype=np.intp)
-        np.cumsum(kept, out=running[1:])
-        starts = running[batch.token_starts]
+    if marked.any():
+        dropped = np.zeros(tokens.lines, dtype=np.bool_)
+        dropped[lines.at[marked]] = True
+        lost = dropped[tokens.line]
+        kept = ~lost
+        words, numeric = np.compress(kept, tokens.hashes), np.compress(kept, tokens.numeric)
+        # each body starts as many tokens earlier as its text's predecessors lost
+        starts = batch.token_starts - np.searchsorted(lost.nonzero()[0], batch.token_starts)
     else:
         words, numeric, starts = tokens.hashes, tokens.numeric, batch.token_starts
-    shingled = Shingled(words, numeric, shingle(words, size), starts, size)
-    found = []
-    for number, text in enumerate(texts):
-        low, high = shingled.window(number)
-        mine = shingled.ordered[low:high]
-        marked = lines[number]
-        if marked.boilerplate.any():
-            raw = text.split("\n")
-            gone = set((marked.index[marked.boilerplate]).tolist())
-            text = "\n".join(line for at, line in enumerate(raw) if at not in gone)
-        end = int(starts[number + 1])
-        found.append(BodyParts(words[low:end], numeric[low:end], mine, distinct(mine), text))
-    return found, shingled
+    ordered = shingle(words, size)
+    lows = starts[:-1]
+    highs = np.maximum(lows, starts[1:] - size + 1)
+    sets, set_starts = _distinct_windows(ordered, lows, highs)
+    return Bodies(words, numeric, ordered, starts, size, sets, set_starts)
 
 
-def anchors_batch(shingled: Shingled, rate: int, limit: int) -> list[U64]:
-    """:func:`sketch.anchors` of every body: the shingles whose hash is 0 modulo
-    ``rate`` with two strong words, found once over the batch, then the first
-    ``limit`` distinct of each body."""
-    count = shingled.starts.size - 1
-    size, ordered = shingled.size, shingled.ordered
-    where = (ordered % np.uint64(max(rate, 1)) == 0).nonzero()[0]
-    if where.size == 0 or limit < 1:
-        return [np.zeros(0, dtype=np.uint64) for _ in range(count)]
-    strong = np.zeros(shingled.words.size + 1, dtype=np.int32)
-    np.cumsum(~(is_stop(shingled.words) | shingled.numeric), out=strong[1:])
-    where = where[(strong[where + size] - strong[where]) >= min(2, size)]
-    bounds = np.searchsorted(where, shingled.starts)
-    found = []
-    for number in range(count):
-        high = shingled.window(number)[1]
-        mine = where[int(bounds[number]) : int(bounds[number + 1])]
-        mine = ordered[mine[mine < high]].tolist()
-        # the first ``limit`` distinct, in order; a few more than that nearly always hold them
-        picked = dict.fromkeys(mine[: 4 * limit])
-        if len(picked) < limit and len(mine) > 4 * limit:
-            picked = dict.fromkeys(mine)
-        found.append(np.fromiter(picked, dtype=np.uint64, count=len(picked))[:limit])
-    return found
+def _distinct_windows(
+    values: U64, lows: npt.NDArray[np.intp], highs: npt.NDArray[np.intp]
+) -> tuple[U64, list[int]]:
+    """:func:`sketch.distinct` of each ``values[lows[i]:highs[i]]`` (ascending, disjoint
+    windows), one after another, and where each starts (with the total after the last).
+
+    The windows are gathered, each is sorted in place (numpy's sort is fast and a
+    call costs little next to it), then one comparison of neighbours over all of them
+    keeps the first of each run of equal values and each window's first value."""
+    lows = np.minimum(lows, values.size)  # a window past the last value is empty
+    highs = np.minimum(highs, values.size)
+    lengths = highs - lows
+    # what lies around the windows (shingles across two bodies) is left out
+    runs = np.empty(2 * lengths.size + 1, dtype=np.intp)  # outside, inside, ..., outside
+    runs[0:-1:2] = lows - np.concatenate(([0], highs[:-1]))
+    runs[1::2] = lengths
+    runs[-1] = values.size - (highs[-1] if highs.size else 0)
+    inside = np.zeros(runs.size, dtype=np.bool_)
+    inside[1::2] = True
+    ordered = values[np.repeat(inside, runs)]
+    starts = np.zeros(lengths.size + 1, dtype=np.intp)
+    np.cumsum(lengths, out=starts[1:])
+    bounds = starts.tolist()
+    for low, high in pairwise(bounds):
+        if high - low > 1:
+            ordered[low:high].sort()
+    keep = np.empty(ordered.size, dtype=np.bool_)
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    keep[starts[:-1][lengths > 0]] = True
+    kept = keep.nonzero()[0]
+    return ordered[kept], np.searchsorted(kept, starts).tolist()
 
 
-def band_keys_batch(sets: Sequence[U64], num_perm: int, bands: int, seed: int) -> U64:
-    """LSH band keys of every shingle set, one row per set: one rensa call and one
-    matrix product for the batch (:func:`sketch.signature`, :func:`sketch.band_keys`)."""
-    if not sets:
-        return np.zeros((0, bands), dtype=np.uint64)
-    offsets = np.zeros(len(sets) + 1, dtype=np.int64)
-    np.cumsum([s.size for s in sets], out=offsets[1:])
-    matrix = RMinHash.digest_matrix_from_flat_token_hashes(
-        np.concatenate(sets), offsets.tolist(), num_perm, seed
+def anchors_batch(bodies: Bodies, rate: int, limit: int) -> tuple[list[int], list[int]]:
+    """:func:`sketch.anchors` of every body (signed, as stored), one body after another,
+    and where each body's start (with the total after the last)."""
+    picked, counts = anchors_many(
+        bodies.ordered, bodies.words, bodies.numeric, bodies.starts, bodies.size, rate, limit
     )
-    digests = np.asarray(matrix.to_rows(), dtype=np.uint64).reshape(len(sets), bands, -1)
+    starts = np.zeros(counts.size + 1, dtype=np.intp)
+    np.cumsum(counts, out=starts[1:])
+    return to_signed(picked), starts.tolist()
+
+
+def band_keys_batch(sets: U64, starts: Sequence[int], num_perm: int, bands: int, seed: int) -> U64:
+    """LSH band keys of every shingle set (set ``i`` is ``sets[starts[i]:starts[i + 1]]``),
+    one row per set: one rensa call and one matrix product for the batch
+    (:func:`sketch.signature`, :func:`sketch.band_keys`)."""
+    if len(starts) < 2:
+        return np.zeros((0, bands), dtype=np.uint64)
+    matrix = RMinHash.digest_matrix_from_flat_token_hashes(sets, list(starts), num_perm, seed)
+    rows = len(starts) - 1
+    digests = np.asarray(matrix.to_rows(), dtype=np.uint64).reshape(rows, bands, -1)
     start, powers = _band_polynomial(bands, digests.shape[2])
     return mix(start + digests @ powers)
 
@@ -181,7 +268,6 @@ class Prepared:
     text: str  # the text analysed (the article's, unless it was changed since)
     batch: TokenBatch
     number: int  # of the article in ``batch``
-    lines: Lines  # fingerprints, no boilerplate marked
     eligible: list[int]  # outlet fingerprints of the short lines, signed: what decides
     generic: npt.NDArray[np.bool_]  # lines a generic pattern matches
     analysis: Analysis  # with the boilerplate known when the batch was prepared
@@ -303,38 +389,47 @@ def prepare_batch(
     s = settings
     texts = [article.text for article in articles]
     tokens = tokenise_many(texts)
-    fingerprinted = fingerprint_batch(tokens, [a.outlet for a in articles], s.boilerplate_max_words)
-    eligible = [
-        to_signed(lines.keys[lines.short]) if lines.keys.size else [] for lines in fingerprinted
-    ]
-    keys = sorted({key for mine in eligible for key in mine})
+    lines = fingerprint_batch(tokens, [a.outlet for a in articles], s.boilerplate_max_words)
+    spans = LineSpans.of(texts, tokens.line_starts)
+    generic = generic_batch(texts, spans, lines)
+    # the outlet lines a count can make boilerplate, what the index counted of them
+    counted = lines.counted.nonzero()[0]
+    eligible = to_signed(lines.keys[counted])
+    keys = sorted(set(eligible))
     counts = index.line_counts(keys) if keys else {}
     needed = s.boilerplate_articles - 1
-    generics = [boilerplate.generic_lines(t, f) for t, f in zip(texts, fingerprinted, strict=True)]
-    decided = [
-        boilerplate.decide(text, lines, counts, needed, found)
-        for text, lines, found in zip(texts, fingerprinted, generics, strict=True)
-    ]
-    bodies, shingled = bodies_batch(tokens, texts, decided, s.shingle_words)
-    sketches = _sketches(bodies, shingled, s)
+    marked = generic.copy()
+    often: dict[int, set[int]] = {}
+    if counts:
+        seen = np.array([counts.get(key, 0) for key in eligible], dtype=np.intp)
+        hits = (seen >= max(needed, 1)).nonzero()[0]
+        marked[counted[hits]] = True
+        owners = np.searchsorted(lines.bounds, counted[hits], side="right") - 1
+        for owner, hit in zip(owners.tolist(), hits.tolist(), strict=True):
+            often.setdefault(owner, set()).add(eligible[hit])
+    bodies = bodies_batch(tokens, lines, marked, s.shingle_words)
+    body_texts = _body_texts(texts, spans, tokens, lines, marked)
+    bands = _band_keys(bodies, s)
+    picked, anchor_starts = anchors_batch(bodies, s.anchor_rate, s.anchors)
+    eligible_starts = np.searchsorted(counted, lines.bounds).tolist()
+    word_starts = bodies.starts.tolist()
     entries = []
-    for number, (article, parts) in enumerate(zip(articles, bodies, strict=True)):
-        lines = decided[number]
-        body = Body(parts.shingles, int(parts.words.size), lines.hashes, parts.words, parts.text)
-        band, anchor = sketches.get(number, ([], []))
-        seen = seen_often(counts, needed, eligible[number])
-        analysis = Analysis(lines, body, band, anchor, (tuple(eligible[number]), seen))
+    for number, article in enumerate(articles):
+        found = lines.of(number, marked)
+        start, end = word_starts[number], word_starts[number + 1]
+        words = bodies.words[start:end]
+        body = Body(bodies.shingles(number), end - start, found.hashes, words, body_texts[number])
+        mine = eligible[eligible_starts[number] : eligible_starts[number + 1]]
+        band = bands.get(number)
+        if band is not None:
+            keys_of = picked[anchor_starts[number] : anchor_starts[number + 1]]
+        else:
+            band, keys_of = [], []
+        decided = (tuple(mine), frozenset(often.get(number, ())))
+        analysis = Analysis(found, body, band, keys_of, decided)
+        low, high = lines.bounds[number], lines.bounds[number + 1]
         entries.append(
-            Prepared(
-                article,
-                article.text,
-                tokens,
-                number,
-                fingerprinted[number],
-                eligible[number],
-                generics[number],
-                analysis,
-            )
+            Prepared(article, article.text, tokens, number, mine, generic[low:high], analysis)
         )
     if not index.prefetch:
         return entries, None
@@ -351,17 +446,48 @@ def prepare_batch(
     return entries, view
 
 
-def _sketches(
-    bodies: Sequence[BodyParts], shingled: Shingled, settings: DedupSettings
-) -> dict[int, tuple[list[int], list[int]]]:
-    """Band keys and anchors (signed, as stored) of the bodies that can be linked, by
-    their number in the batch: those with at least ``min_shingles`` shingles."""
+def _body_texts(
+    texts: Sequence[str],
+    spans: LineSpans,
+    tokens: TokenBatch,
+    lines: BatchLines,
+    marked: npt.NDArray[np.bool_],
+) -> list[str]:
+    """Each text without its lines ``marked`` as boilerplate: the runs of lines between
+    those, each one slice of the text, joined by line breaks."""
+    found = list(texts)
+    where = marked.nonzero()[0]
+    if where.size:
+        gone: dict[int, list[int]] = {}
+        for owner, at in zip(lines.text[where].tolist(), lines.at[where].tolist(), strict=True):
+            gone.setdefault(owner, []).append(at)
+        firsts, starts, ends = tokens.line_starts.tolist(), spans.starts, spans.ends
+        for owner, dropped in gone.items():
+            text, runs = texts[owner], []
+            first = firsts[owner]
+            for at in [*dropped, firsts[owner + 1]]:  # in order; the text's end closes the last
+                if at > first:
+                    runs.append(text[starts[first] : ends[at - 1]])
+                first = at + 1
+            found[owner] = "\n".join(runs)
+    return found
+
+
+def _band_keys(bodies: Bodies, settings: DedupSettings) -> dict[int, list[int]]:
+    """Band keys (signed, as stored) of the bodies that can be linked, by their number
+    in the batch: those with at least ``min_shingles`` shingles."""
     s = settings
-    linkable = [n for n, b in enumerate(bodies) if b.shingles.size >= s.min_shingles]
-    every = anchors_batch(shingled, s.anchor_rate, s.anchors)
-    picked = [every[n] for n in linkable]
-    bands = band_keys_batch([bodies[n].shingles for n in linkable], s.num_perm, s.bands, s.seed)
-    return {n: (to_signed(bands[row]), to_signed(picked[row])) for row, n in enumerate(linkable)}
+    sizes = np.diff(bodies.set_starts)
+    linkable = sizes >= s.min_shingles
+    numbers = linkable.nonzero()[0].tolist()
+    if not numbers:
+        return {}
+    sets = bodies.sets if linkable.all() else bodies.sets[np.repeat(linkable, sizes)]
+    starts = np.zeros(len(numbers) + 1, dtype=np.intp)
+    np.cumsum(sizes[linkable], out=starts[1:])
+    keys = band_keys_batch(sets, starts.tolist(), s.num_perm, s.bands, s.seed)
+    rows: list[list[int]] = keys.view(np.int64).tolist()
+    return dict(zip(numbers, rows, strict=True))
 
 
 def reconfirm(
@@ -372,8 +498,12 @@ def reconfirm(
     (the stage then analyses the article alone)."""
     counts = lookups.line_counts(prepared.eligible)
     needed = settings.boilerplate_articles - 1
-    now = boilerplate.decide(prepared.text, prepared.lines, counts, needed, prepared.generic)
-    if np.array_equal(now.boilerplate, prepared.analysis.lines.boilerplate):
-        eligible = tuple(prepared.eligible)
-        return replace(prepared.analysis, decided=(eligible, seen_often(counts, needed)))
+    then = prepared.analysis
+    seen = seen_often(counts, needed)
+    if seen == then.decided[1]:  # the same lines counted often enough: the same lines marked
+        return then
+    # deciding reads the lines' fingerprints, never what was marked on them before
+    now = boilerplate.decide(prepared.text, then.lines, counts, needed, prepared.generic)
+    if np.array_equal(now.boilerplate, then.lines.boilerplate):
+        return Analysis(then.lines, then.body, then.bands, then.anchors, (then.decided[0], seen))
     return None

@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -123,7 +123,9 @@ def decide(
         seen = np.array([counts.get(k, 0) for k in lines.keys.view(np.int64).tolist()])
         boilerplate |= short & (seen >= max(seen_in, 1))
     if generic_found is None:
-        unknown = replace(lines, short=short & ~boilerplate)
+        unknown = Lines(
+            lines.index, lines.hashes, lines.words, lines.keys, short & ~boilerplate, boilerplate
+        )
         generic_found = generic_lines(text, unknown)
     boilerplate |= generic_found
     return Lines(lines.index, lines.hashes, lines.words, lines.keys, short, boilerplate)
@@ -135,8 +137,10 @@ def seen_often(
     """The outlet line keys (of ``keys``, or all counted) counted in at least ``seen_in``
     articles (at least one): what a body's boilerplate was decided on, as :func:`decide`
     decides it."""
-    wanted = counts.keys() if keys is None else keys
-    return frozenset(key for key in wanted if counts.get(key, 0) >= max(seen_in, 1))
+    needed = max(seen_in, 1)
+    if keys is None:
+        return frozenset(key for key, count in counts.items() if count >= needed)
+    return frozenset(key for key in keys if counts.get(key, 0) >= needed)
 
 
 def spans(text: str, lines: Lines) -> list[Span]:

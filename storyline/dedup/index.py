@@ -190,11 +190,7 @@ class InMemoryCopyIndex:
         self._by_hash.setdefault(doc.text_hash, []).append(key)
         for table, keys in ((self._bands, doc.bands), (self._anchors, doc.anchors)):
             for value in keys:
-                posting = table.get(value)
-                if posting is None:
-                    table[value] = [key]
-                else:
-                    posting.append(key)
+                table.setdefault(value, []).append(key)
         lines = self._lines
         for line in doc.lines:
             lines[line] = lines.get(line, 0) + 1

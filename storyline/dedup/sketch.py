@@ -14,6 +14,11 @@ anchors: the shingles whose hash is 0 modulo ``anchor_rate``, a sample that two
 texts share wherever they share text, which is what finds a teaser inside its
 full article. :func:`compare` measures two shingle sets exactly.
 
+The tokeniser, shingles, line fingerprints, the anchors of a batch's bodies and the
+overlap of two sets are also compiled (``_tokens.c``: one pass where numpy makes a
+dozen calls); the compiled forms are used when built, and the numpy ones here are
+the reference that tests compare them with on every kind of text.
+
 Every hash is stable across processes and platforms (no ``hash()``), because
 band keys, anchors and line fingerprints are stored.
 """
@@ -26,6 +31,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
+from itertools import pairwise
 
 import numpy as np
 import numpy.typing as npt
@@ -173,8 +179,10 @@ def distinct(values: U64) -> U64:
 
 def normalise(text: str) -> str:
     """The text tokenising sees: Unicode NFKC (full-width letters, ligatures, spaces)."""
-    # ASCII is its own NFKC form, and checking that is a hundred times cheaper
-    if text.isascii() or unicodedata.is_normalized("NFKC", text):
+    # ASCII is its own NFKC form, and checking that is a hundred times cheaper; otherwise
+    # normalising returns the text itself when a quick check shows it is normalised
+    # already, and costs the same as the full check when it cannot tell
+    if text.isascii():
         return text
     return unicodedata.normalize("NFKC", text)
 
@@ -185,7 +193,7 @@ def tokenise(text: str) -> Tokens:
     The words are those of the NFKC form of ``text``; the text is normalised only
     when that can change them (:func:`_nfkc_matters`)."""
     if compiled is not None:
-        return Tokens(*_compiled_words(_normalised_where_it_matters(text)))
+        return _compiled_words([_normalised_where_it_matters(text)]).tokens
     codes = _code_points(text)
     if not text.isascii() and _nfkc_matters()[codes].any():
         return Tokens(*_words(normalise(text)))
@@ -216,14 +224,17 @@ class TokenBatch:
         return Tokens(t.hashes[low:high], t.line[low:high] - first, t.numeric[low:high], lines)
 
 
-#: characters tokenised in one pass at most: a pass holds a dozen arrays of up to 8 bytes
-#: per character, and this keeps them (and the power tables) to a megabyte or two
+#: characters tokenised in one numpy pass at most: a pass holds a dozen arrays of up to 8
+#: bytes per character, and this keeps them (and the power tables) to a megabyte or two
 JOINED_CHARACTERS = 1 << 16
 
 
 def tokenise_many(texts: Sequence[str]) -> TokenBatch:
-    """:func:`tokenise` of every text, in one pass (or a few, for very long texts):
-    numpy's cost per call is paid once for the batch instead of once per text."""
+    """:func:`tokenise` of every text, in one pass (or, without the compiled tokeniser, a
+    few for very long texts): the cost per call is paid once for the batch instead of
+    once per text."""
+    if compiled is not None:  # it writes only the tokens it finds: one pass for all
+        return _compiled_words([_normalised_where_it_matters(text) for text in texts])
     groups: list[list[str]] = [[]]
     size = 0
     for text in texts:
@@ -250,9 +261,7 @@ def tokenise_many(texts: Sequence[str]) -> TokenBatch:
 
 
 def _tokenise_joined(texts: list[str]) -> TokenBatch:
-    if compiled is not None:
-        seen = [_normalised_where_it_matters(text) for text in texts]
-        return _batch(seen, *_compiled_words("\n".join(seen)))
+    """The numpy tokeniser over the texts joined by line breaks."""
     seen = list(texts)
     joined = "\n".join(seen)
     codes = _code_points(joined)
@@ -265,16 +274,7 @@ def _tokenise_joined(texts: list[str]) -> TokenBatch:
                 seen[number] = normalise(seen[number])
             joined = "\n".join(seen)
             codes = _code_points(joined)
-    return _batch(seen, *_words(joined, codes))
-
-
-def _batch(
-    seen: list[str],
-    hashes: U64,
-    line: npt.NDArray[np.intp],
-    numeric: npt.NDArray[np.bool_],
-    total: int,
-) -> TokenBatch:
+    hashes, line, numeric, total = _words(joined, codes)
     line_starts = np.zeros(len(seen) + 1, dtype=np.intp)
     np.cumsum([text.count("\n") + 1 for text in seen], out=line_starts[1:])
     token_starts = np.searchsorted(line, line_starts).astype(np.intp)
@@ -282,22 +282,50 @@ def _batch(
 
 
 def _normalised_where_it_matters(text: str) -> str:
-    """``text``, or its NFKC form when that may change its words (the compiled check)."""
-    if not text.isascii() and compiled.marked(text, _nfkc_matters()):
-        return normalise(text)
-    return text
+    """``text`` with the lines whose NFKC form may change their words normalised (the
+    compiled check).
+
+    NFKC composes and reorders only between a starter and the marks after it, and a
+    line break neither composes with anything nor is produced or removed, so the NFKC
+    form of a text is that of its lines joined; the words of a line are those of its
+    NFKC form unless it holds such a character. Normalising a long text costs as much
+    as tokenising it, and only a line or two of it is ever concerned."""
+    matters = _nfkc_matters()
+    if text.isascii() or not compiled.marked(text, matters):
+        return text
+    lines = text.split("\n")
+    return "\n".join(
+        [normalise(line) if compiled.marked(line, matters) else line for line in lines]
+    )
 
 
-def _compiled_words(text: str) -> tuple[U64, npt.NDArray[np.intp], npt.NDArray[np.bool_], int]:
-    """:func:`_words` of ``text`` (normalised already where it matters), compiled."""
+def _compiled_words(texts: list[str]) -> TokenBatch:
+    """:func:`_words` of each text (normalised already where it matters), compiled, as
+    if the texts were joined by line breaks."""
     kind, fold, digit = _tables()
-    hashes, line, numeric, total = compiled.words(text, kind, fold, digit)
-    return (
+    hashes, line, numeric, line_starts, token_starts = compiled.words(texts, kind, fold, digit)
+    starts = np.frombuffer(line_starts, dtype=np.intp)
+    tokens = Tokens(
         np.frombuffer(hashes, dtype=np.uint64),
         np.frombuffer(line, dtype=np.intp),
         np.frombuffer(numeric, dtype=np.bool_),
-        total,
+        int(starts[-1]),
     )
+    return TokenBatch(tokens, starts, np.frombuffer(token_starts, dtype=np.intp))
+
+
+def line_ends(texts: list[str]) -> npt.NDArray[np.intp]:
+    """Where each line of each text (``text.split("\\n")``) ends in its text, the texts'
+    lines one after another: the lines without a string made for each."""
+    if compiled is not None:
+        return np.frombuffer(compiled.line_ends(texts), dtype=np.intp)
+    ends = []
+    for text in texts:
+        end = -1
+        for line in text.split("\n"):
+            end += len(line) + 1
+            ends.append(end)
+    return np.array(ends, dtype=np.intp)
 
 
 def _code_points(text: str) -> npt.NDArray[np.uint32]:
@@ -383,6 +411,15 @@ def line_hashes(tokens: Tokens) -> tuple[npt.NDArray[np.intp], U64, npt.NDArray[
     Numbers are masked (``Updated 10:42`` and ``Updated 11:05`` are the same line) and
     the fingerprint ignores case, spacing and punctuation.
     """
+    if compiled is not None:
+        index, fingerprints, counts = compiled.line_hashes(
+            tokens.hashes, tokens.line, tokens.numeric
+        )
+        return (
+            np.frombuffer(index, dtype=np.intp),
+            np.frombuffer(fingerprints, dtype=np.uint64),
+            np.frombuffer(counts, dtype=np.intp),
+        )
     if len(tokens) == 0:
         none = np.zeros(0, dtype=np.intp)
         return none, np.zeros(0, dtype=np.uint64), none
@@ -406,6 +443,8 @@ def line_hashes(tokens: Tokens) -> tuple[npt.NDArray[np.intp], U64, npt.NDArray[
 
 def shingle(hashes: U64, size: int) -> U64:
     """Hashes of every run of ``size`` consecutive tokens, in reading order."""
+    if compiled is not None:
+        return np.frombuffer(compiled.shingles(hashes, size), dtype=np.uint64)
     count = hashes.size - size + 1
     if size < 1 or count < 1:
         return np.zeros(0, dtype=np.uint64)
@@ -470,6 +509,44 @@ def anchors(
     return np.fromiter(picked, dtype=np.uint64, count=len(picked))[:limit]
 
 
+def anchors_many(
+    shingles: U64,
+    words: U64,
+    numeric: npt.NDArray[np.bool_],
+    starts: npt.NDArray[np.intp],
+    size: int,
+    rate: int,
+    limit: int,
+) -> tuple[U64, npt.NDArray[np.intp]]:
+    """:func:`anchors` of several bodies at once: the bodies' words concatenated, body
+    ``i`` holding ``words[starts[i]:starts[i + 1]]``, and ``shingles`` those of all the
+    words (``shingle(words, size)``). Returns every body's anchors, one body after
+    another, and how many each has."""
+    if compiled is not None:
+        table, probes = _stop_table()
+        picked, counts = compiled.anchors(
+            shingles,
+            words,
+            numeric,
+            np.ascontiguousarray(starts, dtype=np.intp),
+            size,
+            rate,
+            max(limit, 0),
+            table,
+            probes,
+        )
+        return np.frombuffer(picked, dtype=np.uint64), np.frombuffer(counts, dtype=np.intp)
+    found = []
+    bounds = starts.tolist()
+    for low, end in pairwise(bounds):
+        high = max(low, end - size + 1)
+        found.append(
+            anchors(shingles[low:high], words[low:end], numeric[low:end], size, rate, limit)
+        )
+    counts = np.array([mine.size for mine in found], dtype=np.intp)
+    return (np.concatenate(found) if found else np.zeros(0, dtype=np.uint64)), counts
+
+
 def signature(shingle_set: U64, num_perm: int, seed: int) -> U64:
     """R-MinHash signature (rensa) of a set of shingle hashes."""
     matrix = RMinHash.digest_matrix_from_flat_token_hashes(
@@ -518,8 +595,11 @@ def compare(left: U64, right: U64) -> Overlap:
     if left.size == 0 or right.size == 0:
         return Overlap(0, 0.0, 0.0, 0.0)
     small, large = (left, right) if left.size <= right.size else (right, left)
-    where = np.minimum(np.searchsorted(large, small), large.size - 1)
-    shared = int(np.count_nonzero(large[where] == small))
+    if compiled is not None:
+        shared = compiled.shared(small, large)
+    else:
+        where = np.minimum(np.searchsorted(large, small), large.size - 1)
+        shared = int(np.count_nonzero(large[where] == small))
     union = left.size + right.size - shared
     return Overlap(shared, shared / union, shared / small.size, shared / large.size)
 

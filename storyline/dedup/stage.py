@@ -41,6 +41,7 @@ direction; identical texts are, once they hold ``shingle_words`` distinct shingl
 
 from __future__ import annotations
 
+import bisect
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from typing import ClassVar
@@ -262,7 +263,7 @@ class Deduplicator(BaseStage):
             kept = ~dropped[tokens.line]
             words, numeric = tokens.hashes[kept], tokens.numeric[kept]
             raw = text.split("\n")
-            body_text = "\n".join(raw[i] for i in np.flatnonzero(~dropped[: len(raw)]).tolist())
+            body_text = "\n".join([raw[i] for i in np.flatnonzero(~dropped[: len(raw)]).tolist()])
         else:
             words = tokens.hashes
         ordered = shingle(words, self.settings.shingle_words)
@@ -386,13 +387,16 @@ class Deduplicator(BaseStage):
         (or of nothing): the lines it shares with what it copies are that article's
         lines, not its outlet's habits, so they are not counted for the outlet."""
         lines = analysis.lines
-        counted = lines.keys[lines.short] if lines.keys.size else lines.keys
-        if counted.size and kind is not None:
+        counted: Sequence[int] = analysis.decided[0]  # the outlet keys of its short lines
+        if counted and kind is not None:
             if kind == "exact":
-                counted = counted[:0]
+                counted = ()
             elif copied is not None:
                 theirs = set(self._body_of(copied).lines.tolist())
-                counted = counted[[h not in theirs for h in lines.hashes[lines.short].tolist()]]
+                mine = lines.hashes[lines.short].tolist()  # the same lines, in the same order
+                counted = [
+                    key for key, line in zip(counted, mine, strict=True) if line not in theirs
+                ]
         return NewDoc(
             id=article.id,
             root=root,
@@ -401,8 +405,16 @@ class Deduplicator(BaseStage):
             text_hash=digest,
             bands=analysis.bands,
             anchors=analysis.anchors,
-            lines=to_signed(distinct(counted)),
+            lines=_in_unsigned_order(counted),
             text=article.text,
             outlet=article.outlet,
             link=article.copy_of,
         )
+
+
+def _in_unsigned_order(keys: Sequence[int]) -> list[int]:
+    """Distinct signed 64-bit keys in the order of the unsigned hashes they store: the
+    non-negative ones, then the negative ones (those of 2**63 and above)."""
+    ordered = sorted(set(keys))
+    split = bisect.bisect_left(ordered, 0)
+    return ordered[split:] + ordered[:split]
