@@ -138,8 +138,10 @@ class InMemoryCopyIndex:
     prefetch: bool = False  # its lookups cost a few dict reads: nothing to save
     _entries: list[_Entry] = field(default_factory=list)
     _by_hash: dict[str, list[int]] = field(default_factory=dict)
-    _bands: dict[int, list[int]] = field(default_factory=dict)
-    _anchors: dict[int, list[int]] = field(default_factory=dict)
+    #: postings of band keys and anchors: the article's key while one article holds it
+    #: (most keys), a list from the second on; a list each would double the index's size
+    _bands: dict[int, int | list[int]] = field(default_factory=dict)
+    _anchors: dict[int, int | list[int]] = field(default_factory=dict)
     _lines: dict[int, int] = field(default_factory=dict)
     _members: dict[int, list[int]] = field(default_factory=dict)
 
@@ -158,7 +160,7 @@ class InMemoryCopyIndex:
 
     def postings(self, table: str, keys: Sequence[int], per_key: int) -> dict[int, list[int]]:
         found = _table(self, table)
-        return {key: found[key][:per_key] for key in keys if key in found}
+        return {key: _docs(found[key])[:per_key] for key in keys if key in found}
 
     def text_hash_keys(self, digests: Sequence[str]) -> dict[str, list[int]]:
         found = self._by_hash
@@ -190,7 +192,13 @@ class InMemoryCopyIndex:
         self._by_hash.setdefault(doc.text_hash, []).append(key)
         for table, keys in ((self._bands, doc.bands), (self._anchors, doc.anchors)):
             for value in keys:
-                table.setdefault(value, []).append(key)
+                held = table.get(value)
+                if held is None:
+                    table[value] = key
+                elif isinstance(held, int):
+                    table[value] = [held, key]
+                else:
+                    held.append(key)
         lines = self._lines
         for line in doc.lines:
             lines[line] = lines.get(line, 0) + 1
@@ -217,15 +225,25 @@ class InMemoryCopyIndex:
         return len(self._entries)
 
 
-def _count(table: dict[int, list[int]], keys: Sequence[int], per_key: int) -> dict[int, int]:
+def _count(table: dict[int, int | list[int]], keys: Sequence[int], per_key: int) -> dict[int, int]:
     found: dict[int, int] = {}
     for key in keys:
-        for doc in table.get(key, ())[:per_key]:
+        held = table.get(key)
+        if held is None:
+            continue
+        if isinstance(held, int):
+            found[held] = found.get(held, 0) + 1
+            continue
+        for doc in held[:per_key]:
             found[doc] = found.get(doc, 0) + 1
     return found
 
 
-def _table(index: InMemoryCopyIndex, name: str) -> dict[int, list[int]]:
+def _docs(held: int | list[int]) -> list[int]:
+    return [held] if isinstance(held, int) else held
+
+
+def _table(index: InMemoryCopyIndex, name: str) -> dict[int, int | list[int]]:
     if name == "bands":
         return index._bands
     if name == "anchors":
