@@ -101,9 +101,8 @@ class Deduplicator(BaseStage):
         #: the article whose copy group the last article joined (its original, or the
         #: original it displaced), None when it copies nothing
         self.joined: str | None = None
-        self._cache: OrderedDict[int, tuple[Body, tuple[tuple[int, ...], frozenset[int]]]] = (
-            OrderedDict()
-        )
+        #: bodies by index key, each with its unsettled outlet lines (:meth:`_remember`)
+        self._cache: OrderedDict[int, tuple[Body, tuple[int, ...]]] = OrderedDict()
         self._cache_size = cache_size
         self._pending: dict[int, Prepared] = {}
         #: outlet lines counted since the batch was prepared
@@ -298,8 +297,8 @@ class Deduplicator(BaseStage):
         """
         cached = self._cache.get(doc.key)
         if cached is not None:
-            body, (eligible, seen) = cached
-            if not eligible or self._seen_now(eligible) == seen:
+            body, unsettled = cached
+            if not unsettled or not self._now_often(unsettled):
                 self._cache.move_to_end(doc.key)
                 return body
         text, outlet = self.index.source(doc.key)
@@ -307,16 +306,25 @@ class Deduplicator(BaseStage):
         self._remember(doc.key, found[1], found[4])
         return found[1]
 
-    def _seen_now(self, eligible: tuple[int, ...]) -> frozenset[int]:
-        """Which of these outlet line keys are boilerplate by their counts, now."""
-        counts = (self._view or self.index).line_counts(eligible)
-        return seen_often(counts, self.settings.boilerplate_articles - 1)
+    def _now_often(self, keys: tuple[int, ...]) -> bool:
+        """Whether any of these outlet line keys is counted often enough to be boilerplate."""
+        counts = (self._view or self.index).line_counts(keys)
+        needed = max(self.settings.boilerplate_articles - 1, 1)
+        return any(count >= needed for count in counts.values())
 
     def _remember(
         self, key: int, body: Body, decided: tuple[tuple[int, ...], frozenset[int]]
     ) -> None:
-        """Cache ``body`` with the outlet lines its boilerplate was decided on."""
-        self._cache[key] = (body, decided)
+        """Cache ``body`` with the outlet lines that can still change it.
+
+        Line counts only grow (each indexed article adds one to its lines; a store
+        rolled back takes the stage with it), so a line counted often enough when the
+        body was decided stays boilerplate: the body changes only when one of the
+        others, its *unsettled* lines, reaches the count.
+        """
+        eligible, seen = decided
+        unsettled = tuple(line for line in eligible if line not in seen) if seen else eligible
+        self._cache[key] = (body, unsettled)
         if len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
 
