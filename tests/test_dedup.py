@@ -569,6 +569,27 @@ def test_dedup_boilerplate_of_an_outlet_is_learned_after_a_few_articles() -> Non
     assert stage.boilerplate_spans(elsewhere) == []
 
 
+def test_dedup_cached_body_changes_exactly_when_one_of_its_lines_becomes_boilerplate() -> None:
+    stage = deduplicator(dedup_boilerplate_articles=4)  # a line seen in 3 others is boilerplate
+    stories = [
+        article(f"ledger-{n}", text + "\n\n" + LEDGER_FOOTER, "The Valley Ledger", when(n + 1))
+        for n, text in enumerate(LEDGER_STORIES)
+    ]
+    run(stage, stories[0])
+    first = stage.index.docs([1])[0]
+    held = stage._body_of(first)
+    assert held.text.endswith(LEDGER_FOOTER)
+    run(stage, stories[1])  # the footer counted twice: not yet boilerplate
+    assert stage._body_of(first) is held
+    run(stage, stories[2])  # three times: the footer is dropped from the cached body too
+    now = stage._body_of(first)
+    assert now is not held and not now.text.endswith(LEDGER_FOOTER)
+    fresh = stage._body(stories[0].text, stories[0].outlet)[1]
+    assert now.text == fresh.text and np.array_equal(now.shingles, fresh.shingles)
+    run(stage, stories[3])  # counted more often still: the body stays as it is
+    assert stage._body_of(first) is now
+
+
 def test_dedup_generic_boilerplate_is_recognised_from_the_first_article() -> None:
     lines = [
         "Share this article",

@@ -39,7 +39,7 @@ class IndexedDoc:
         return self.key == self.root
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: made for every article, and frozen fields cost more to set
 class NewDoc:
     """What the stage hands the index for one article."""
 
@@ -191,11 +191,12 @@ class InMemoryCopyIndex:
         self._entries.append(_Entry(indexed, doc.text, doc.outlet))
         self._by_hash.setdefault(doc.text_hash, []).append(key)
         for table, keys in ((self._bands, doc.bands), (self._anchors, doc.anchors)):
+            hold = table.setdefault
             for value in keys:
-                held = table.get(value)
-                if held is None:
-                    table[value] = key
-                elif isinstance(held, int):
+                held = hold(value, key)
+                if held is key:  # the first to hold it: the very int just stored
+                    continue
+                if isinstance(held, int):
                     table[value] = [held, key]
                 else:
                     held.append(key)

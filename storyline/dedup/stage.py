@@ -101,9 +101,8 @@ class Deduplicator(BaseStage):
         #: the article whose copy group the last article joined (its original, or the
         #: original it displaced), None when it copies nothing
         self.joined: str | None = None
-        self._cache: OrderedDict[int, tuple[Body, tuple[tuple[int, ...], frozenset[int]]]] = (
-            OrderedDict()
-        )
+        #: bodies by index key, each with its unsettled outlet lines (:meth:`_remember`)
+        self._cache: OrderedDict[int, tuple[Body, tuple[int, ...]]] = OrderedDict()
         self._cache_size = cache_size
         self._pending: dict[int, Prepared] = {}
         #: outlet lines counted since the batch was prepared
@@ -123,29 +122,30 @@ class Deduplicator(BaseStage):
         prepared = self._take(article)
         analysis = self._confirm(prepared) if prepared is not None else None
         if analysis is not None:
-            verdict = self._best_match(analysis, digest, self._view or self.index)
+            match = self._best_match(analysis, digest, self._view or self.index)
         else:
             tokens = prepared.tokens if prepared is not None else None
             analysis = self.analyse(article.text, article.outlet, tokens)
-            verdict = self._best_match(analysis, digest, self.index)
+            match = self._best_match(analysis, digest, self.index)
         article.copy_of = None
         self.joined = None
-        if verdict is None:
-            key = self._add(article, digest, analysis, None, None)
+        if match is None:
+            key = self._add(article, digest, analysis, None, None, None)
             self._remember(key, analysis.body, analysis.decided)
             return article
+        verdict, theirs = match
         found = verdict.doc
         root = found if found.is_root else self.index.docs([found.root])[0]
         evidence = verdict if root.key == found.key else self._against(analysis, root, verdict)
         self.joined = root.id
         mine = rank(article.published, analysis.body.length, float("inf"))
         if mine < rank(root.published, root.length, root.key):
-            key = self._add(article, digest, analysis, None, verdict)
+            key = self._add(article, digest, analysis, None, verdict.kind, theirs)
             self.assignments.extend(take_over(self.index, article, root, key, evidence))
         else:
             link = CopyLink(root.id, evidence.kind, evidence.similarity)
             article.copy_of = link
-            key = self._add(article, digest, analysis, root.key, verdict)
+            key = self._add(article, digest, analysis, root.key, verdict.kind, theirs)
             self.assignments.append(
                 copy_assignment(article.id, link, evidence.features(), evidence.doc.id)
             )
@@ -164,8 +164,10 @@ class Deduplicator(BaseStage):
         link = article.copy_of
         root = self.index.key_of(link.original) if link is not None else None
         kind = link.kind if link is not None else None
-        original = self.index.docs([root])[0] if root is not None else None
-        key = self.index.add(self._new_doc(article, digest, analysis, root, kind, original))
+        theirs = None
+        if root is not None and kind not in (None, "exact") and analysis.decided[0]:
+            theirs = self._body_of(self.index.docs([root])[0])
+        key = self.index.add(self._new_doc(article, digest, analysis, root, kind, theirs))
         if link is not None and root is None:
             self._waiting.setdefault(link.original, []).append((key, link))
         for copy, copied in self._waiting.pop(article.id, []):
@@ -295,8 +297,8 @@ class Deduplicator(BaseStage):
         """
         cached = self._cache.get(doc.key)
         if cached is not None:
-            body, (eligible, seen) = cached
-            if not eligible or self._seen_now(eligible) == seen:
+            body, unsettled = cached
+            if not unsettled or not self._now_often(unsettled):
                 self._cache.move_to_end(doc.key)
                 return body
         text, outlet = self.index.source(doc.key)
@@ -304,45 +306,56 @@ class Deduplicator(BaseStage):
         self._remember(doc.key, found[1], found[4])
         return found[1]
 
-    def _seen_now(self, eligible: tuple[int, ...]) -> frozenset[int]:
-        """Which of these outlet line keys are boilerplate by their counts, now."""
-        counts = (self._view or self.index).line_counts(eligible)
-        return seen_often(counts, self.settings.boilerplate_articles - 1)
+    def _now_often(self, keys: tuple[int, ...]) -> bool:
+        """Whether any of these outlet line keys is counted often enough to be boilerplate."""
+        counts = (self._view or self.index).line_counts(keys)
+        needed = max(self.settings.boilerplate_articles - 1, 1)
+        return any(count >= needed for count in counts.values())
 
     def _remember(
         self, key: int, body: Body, decided: tuple[tuple[int, ...], frozenset[int]]
     ) -> None:
-        """Cache ``body`` with the outlet lines its boilerplate was decided on."""
-        self._cache[key] = (body, decided)
+        """Cache ``body`` with the outlet lines that can still change it.
+
+        Line counts only grow (each indexed article adds one to its lines; a store
+        rolled back takes the stage with it), so a line counted often enough when the
+        body was decided stays boilerplate: the body changes only when one of the
+        others, its *unsettled* lines, reaches the count.
+        """
+        eligible, seen = decided
+        unsettled = tuple(line for line in eligible if line not in seen) if seen else eligible
+        self._cache[key] = (body, unsettled)
         if len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
 
     # -- matching -------------------------------------------------------------
 
-    def _best_match(self, analysis: Analysis, digest: str, lookups: Lookups) -> Verdict | None:
+    def _best_match(
+        self, analysis: Analysis, digest: str, lookups: Lookups
+    ) -> tuple[Verdict, Body | None] | None:
+        """The article's best verified candidate, with that candidate's body as compared
+        (None for an exact copy, found by its text hash alone)."""
         s = self.settings
         if analysis.body.shingles.size >= s.shingle_words:  # a few distinct words at least
             exact = lookups.by_text_hash(digest)
             if exact:
-                return Verdict(min(exact, key=lambda d: d.key), "exact", 1.0, None)
+                return Verdict(min(exact, key=lambda d: d.key), "exact", 1.0, None), None
         if not analysis.linkable:
             return None
-        by_band = lookups.by_bands(analysis.bands, PER_KEY)
-        by_anchor = lookups.by_anchors(analysis.anchors, PER_KEY)
-        scored = {
-            key: by_band.get(key, 0) * 4 + by_anchor.get(key, 0)
-            for key in by_band.keys() | by_anchor.keys()
-            if key in by_band or by_anchor[key] >= MIN_ANCHOR_HITS
-        }
-        if not scored:
+        chosen = _candidates(
+            lookups.by_bands(analysis.bands, PER_KEY),
+            lookups.by_anchors(analysis.anchors, PER_KEY),
+            s.max_candidates,
+        )
+        if not chosen:
             return None
-        chosen = sorted(sorted(scored, key=lambda k: (-scored[k], k))[: s.max_candidates])
         docs = self.index.docs(chosen)
-        picked = best_of(analysis.body, [self._body_of(doc) for doc in docs], s)
+        bodies = [self._body_of(doc) for doc in docs]
+        picked = best_of(analysis.body, bodies, s)
         if picked is None:
             return None
         position, kind, similarity, overlap = picked
-        return Verdict(docs[position], kind, similarity, overlap)
+        return Verdict(docs[position], kind, similarity, overlap), bodies[position]
 
     def _verify(self, body: Body, doc: IndexedDoc) -> Verdict | None:
         """How ``body`` copies the indexed article ``doc``, if it does."""
@@ -363,10 +376,10 @@ class Deduplicator(BaseStage):
         digest: str,
         analysis: Analysis,
         root: int | None,
-        verdict: Verdict | None,
+        kind: str | None,
+        theirs: Body | None,
     ) -> int:
-        kind, copied = (verdict.kind, verdict.doc) if verdict is not None else (None, None)
-        doc = self._new_doc(article, digest, analysis, root, kind, copied)
+        doc = self._new_doc(article, digest, analysis, root, kind, theirs)
         key = self.index.add(doc)
         if self._pending:
             self._added_lines.update(doc.lines)
@@ -381,21 +394,22 @@ class Deduplicator(BaseStage):
         analysis: Analysis,
         root: int | None,
         kind: str | None,
-        copied: IndexedDoc | None,
+        theirs: Body | None,
     ) -> NewDoc:
-        """What the index keeps of ``article``, a copy of kind ``kind`` of ``copied``
-        (or of nothing): the lines it shares with what it copies are that article's
-        lines, not its outlet's habits, so they are not counted for the outlet."""
+        """What the index keeps of ``article``, a copy of kind ``kind`` of the article
+        whose body is ``theirs`` (or of nothing; an exact copy needs no body): the lines
+        it shares with what it copies are that article's lines, not its outlet's
+        habits, so they are not counted for the outlet."""
         lines = analysis.lines
         counted: Sequence[int] = analysis.decided[0]  # the outlet keys of its short lines
         if counted and kind is not None:
             if kind == "exact":
                 counted = ()
-            elif copied is not None:
-                theirs = set(self._body_of(copied).lines.tolist())
+            elif theirs is not None:
+                shared = set(theirs.lines.tolist())
                 mine = lines.hashes[lines.short].tolist()  # the same lines, in the same order
                 counted = [
-                    key for key, line in zip(counted, mine, strict=True) if line not in theirs
+                    key for key, line in zip(counted, mine, strict=True) if line not in shared
                 ]
         return NewDoc(
             id=article.id,
@@ -410,6 +424,19 @@ class Deduplicator(BaseStage):
             outlet=article.outlet,
             link=article.copy_of,
         )
+
+
+def _candidates(by_band: dict[int, int], by_anchor: dict[int, int], limit: int) -> list[int]:
+    """The keys of the ``limit`` articles scoring most (a shared band counts 4, a shared
+    anchor 1; the earliest first among equals), in arrival order. An article sharing
+    no band needs ``MIN_ANCHOR_HITS`` anchors."""
+    scored = {key: hits * 4 + by_anchor.get(key, 0) for key, hits in by_band.items()}
+    for key, hits in by_anchor.items():
+        if hits >= MIN_ANCHOR_HITS and key not in by_band:
+            scored[key] = hits
+    if len(scored) <= limit:  # all of them: no ranking needed
+        return sorted(scored)
+    return sorted(sorted(scored, key=lambda key: (-scored[key], key))[:limit])
 
 
 def _in_unsigned_order(keys: Sequence[int]) -> list[int]:
